@@ -1,0 +1,195 @@
+"""`semaforo …`: the command line. Parse, call the service, format, print; errors in one place."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from scoring import PeriodError
+from semaforo import repository, service
+from semaforo.captures_csv import to_csv
+from semaforo.catalogue import CatalogueError, available_programmes, load_programme
+from semaforo.catalogue_check import check, has_errors
+from semaforo.db import create_schema, make_engine, transaction
+from semaforo.errors import SemaforoError
+from semaforo.formatting import status_json, status_text
+from semaforo.settings import Settings
+
+log = logging.getLogger("semaforo")
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `semaforo` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = Settings()
+        programme = args.programme or settings.programme
+        return int(args.handler(args, settings, programme))
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = "SEMAFORO_" + "_".join(str(p) for p in error["loc"]).upper()
+            print(f"error: {field}: {error['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    except (SemaforoError, PeriodError, CatalogueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OperationalError as exc:
+        print(f"error: la base de datos no responde: {exc.orig}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+Handler = Callable[[argparse.Namespace, Settings, str], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="semaforo", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--programme",
+        help=f"programme id (default: SEMAFORO_PROGRAMME or pat-inm-2019); bundled: "
+        f"{', '.join(available_programmes())}",
+    )
+    sub = parser.add_subparsers(title="commands")
+
+    cat = sub.add_parser("catalogue", help="load, check or export a programme's catalogue")
+    cat_sub = cat.add_subparsers(title="catalogue commands", required=True)
+    _cmd(cat_sub, "load", "check and write the catalogue to the database", _catalogue_load, common)
+    _cmd(cat_sub, "check", "report errors and the source's irregularities", _catalogue_check, common)
+    export = _cmd(cat_sub, "export", "print the stored catalogue", _catalogue_export, common)
+    export.add_argument("--json", action="store_true", required=True, help="as JSON")
+
+    cap = sub.add_parser("captures", help="import or export captured values (long CSV)")
+    cap_sub = cap.add_subparsers(title="captures commands", required=True)
+    imp = _cmd(cap_sub, "import", "import a capture CSV", _captures_import, common)
+    imp.add_argument("file", type=Path)
+    exp = _cmd(cap_sub, "export", "print every capture as CSV", _captures_export, common)
+    exp.add_argument("--output", type=Path, help="write to this file instead of stdout")
+
+    st = _cmd(sub, "status", "score and colour of the institution, a unit or an indicator",
+              _status, common)
+    st.add_argument("code", nargs="?", default="", help="unit or indicator code, e.g. 2.3")
+    st.add_argument("--period", help="2019-03, mar, 2019-T1, T1, 2019-ytd or 2019")
+    st.add_argument("--as-of", type=_date, help="the date to judge deadlines by (YYYY-MM-DD)")
+    st.add_argument("--depth", type=int, default=1, help="levels of children to show")
+    st.add_argument("--json", action="store_true", help="as JSON")
+    st.add_argument("--locale", choices=("es", "en"), help="language (default SEMAFORO_LOCALE)")
+    return parser
+
+
+def _cmd(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    handler: Handler,
+    common: argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, parents=[common])
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"fecha no válida «{text}»; use AAAA-MM-DD") from None
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    return engine
+
+
+def _catalogue_load(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    findings = service.load_catalogue(_engine(settings), programme)
+    stored = service.programme(_engine(settings), programme)
+    central = [i for i in stored.catalogue.indicators if not i.office_indicator]
+    print(
+        f"{programme}: {len(stored.catalogue.units)} unidades, {len(central)} indicadores "
+        f"centrales, {len(stored.catalogue.indicators) - len(central)} de Oficinas de "
+        f"Representación; {len(findings)} observaciones (semaforo catalogue check)"
+    )
+    return EXIT_OK
+
+
+def _catalogue_check(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    findings = check(load_programme(programme))
+    for f in findings:
+        print(f"{f.severity:7} {f.code:10} {f.message}")
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
+    print(f"{programme}: {counts['error']} errores, {counts['warning']} advertencias, "
+          f"{counts['info']} lecturas ambiguas")
+    return EXIT_PROBLEMS if has_errors(findings) else EXIT_OK
+
+
+def _catalogue_export(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from semaforo.export import catalogue_json
+
+    stored = service.programme(_engine(settings), programme)
+    print(json.dumps(catalogue_json(stored), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _captures_import(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    text = args.file.read_text(encoding="utf-8-sig")
+    parsed, stats = service.import_captures(
+        _engine(settings), programme, text, source=f"csv:{args.file.name}"
+    )
+    for p in parsed.problems:
+        print(f"{args.file.name}:{p.line}: {'rechazada' if p.severity == 'error' else 'aviso'}: "
+              f"{p.reason}", file=sys.stderr)
+    print(f"{len(parsed.rows)} filas válidas: {stats.created} nuevas, {stats.changed} cambiadas, "
+          f"{stats.unchanged} sin cambio; {len(parsed.errors)} rechazadas")
+    return EXIT_PROBLEMS if parsed.errors else EXIT_OK
+
+
+def _captures_export(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    engine = _engine(settings)
+    service.programme(engine, programme)
+    with transaction(engine) as session:
+        rows = repository.export_captures(session=session, programme_id=programme)
+    text = to_csv(rows)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    answer = service.status(
+        _engine(settings), programme, code=args.code, period=args.period, as_of=args.as_of
+    )
+    if args.json:
+        doc = status_json(answer.node, period=answer.period, as_of=answer.as_of)
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(status_text(answer.node, period=answer.period, as_of=answer.as_of,
+                          locale=args.locale or settings.locale, depth=args.depth))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

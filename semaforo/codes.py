@@ -1,0 +1,22 @@
+"""Unit and indicator codes as people type them, and the nearest existing ones when mistyped."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+
+def normalise_code(text: str) -> str:
+    """`2.3.` and ` 2.3 ` are 2.3; office codes are upper case (`or-09` is OR-09)."""
+    return text.strip().rstrip(".").upper()
+
+
+def nearest_codes(code: str, known: Sequence[str], limit: int = 3) -> list[str]:
+    """Existing codes close to a mistyped one, most alike first."""
+    wanted = normalise_code(code)
+    close = difflib.get_close_matches(wanted, list(known), n=limit, cutoff=0.5)
+    if close:
+        return close
+    # a code one level too deep or shallow: 2.3.9 -> the children of 2.3
+    parent = wanted.rsplit(".", 1)[0]
+    return [k for k in known if k.startswith(parent + ".")][:limit]

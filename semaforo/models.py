@@ -1,0 +1,151 @@
+"""The database tables (SQLModel). Rows become `scoring` dataclasses in `semaforo.repository`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    """Timestamps are stored in UTC; they are shown in the programme's time zone."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Programme(SQLModel, table=True):
+    """A programme (PAT): one institution's indicators, targets and weights for one year."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    institution: str = ""
+    year: int
+    timezone: str = "America/Mexico_City"
+    cap: float = 100.0
+    threshold_yellow: float = 70.0
+    threshold_green: float = 95.0
+    threshold_exceeded: float = 116.0
+    deadline_business_days: int = 5
+    loaded_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Unit(SQLModel, table=True):
+    """A node of the unit tree (DG, DGA, Dirección de Área, representation office)."""
+
+    __table_args__ = (UniqueConstraint("programme_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    code: str = Field(max_length=32)
+    name: str
+    kind: str = Field(max_length=16)
+    parent_code: str | None = Field(default=None, max_length=32)
+    source_line: int | None = None
+
+
+class Indicator(SQLModel, table=True):
+    """An indicator with its annual target and weight; its months are `MonthTarget` rows."""
+
+    __table_args__ = (UniqueConstraint("programme_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    code: str = Field(max_length=32)
+    unit_code: str = Field(max_length=32)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    formula: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    kind: str = Field(max_length=8)
+    direction: str = Field(default="ascending", max_length=12)
+    strategic: bool = False
+    office_indicator: bool = False
+    annual_target: float | None = None
+    annual_weight: float = 0.0
+    measure: str = ""
+    accumulate_numerator: bool = True
+    accumulate_denominator: bool = True
+    accumulate_value: bool = True
+    threshold_yellow: float | None = None
+    threshold_green: float | None = None
+    threshold_exceeded: float | None = None
+    interpretation: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    """How the damaged source table was read, one line per reading (kept for reports)."""
+
+
+class MonthTarget(SQLModel, table=True):
+    """The programmed target and weight of an indicator in a due month (office '' = all)."""
+
+    __table_args__ = (UniqueConstraint("programme_id", "indicator_code", "office_code", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    indicator_code: str = Field(max_length=32)
+    office_code: str = Field(default="", max_length=32)
+    month: int
+    target: float
+    weight: float
+    share: float | None = None
+
+
+class Capture(SQLModel, table=True):
+    """The latest known capture (realizado) of an indicator for a month; history keeps the rest."""
+
+    __table_args__ = (
+        UniqueConstraint("programme_id", "indicator_code", "office_code", "year", "month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    indicator_code: str = Field(max_length=32)
+    office_code: str = Field(default="", max_length=32)
+    year: int
+    month: int
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    justification: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = ""
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CaptureHistory(SQLModel, table=True):
+    """Append-only: every change of a capture, with when it was seen and where it came from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    indicator_code: str = Field(max_length=32, index=True)
+    office_code: str = Field(default="", max_length=32)
+    year: int
+    month: int
+    change: str = Field(max_length=8)  # created | changed | cleared
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    justification: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = ""
+    seen_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Owner(SQLModel, table=True):
+    """A person who owns units: capture staff, a director or the planning area."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    name: str
+    email: str | None = None
+    telegram_id: int | None = Field(default=None, index=True)
+    telegram_username: str | None = None
+    role: str = Field(max_length=12)  # capture | director | planning
+    unreachable: bool = False
+
+
+class OwnerUnit(SQLModel, table=True):
+    """Which units an owner answers for (and sees, with everything below them)."""
+
+    __table_args__ = (UniqueConstraint("owner_id", "unit_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", index=True)
+    unit_code: str = Field(max_length=32)
