@@ -4,7 +4,7 @@ Imports only the standard library and this package, so it can be reasoned about 
 without a database, a workbook or a bot.
 """
 
-from scoring.engine import INSTITUTION, Gap, Result, evaluate, period_figures
+from scoring.engine import INSTITUTION, Gap, Result, code_key, evaluate, period_figures
 from scoring.model import (
     MONTH_KEYS,
     Accumulation,
@@ -42,6 +42,7 @@ __all__ = [
     "UnitKind",
     "achieved_figure",
     "capped",
+    "code_key",
     "colour_of",
     "compliance",
     "evaluate",

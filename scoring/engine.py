@@ -7,6 +7,7 @@ month's capture deadline in; a tree of results out.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from statistics import fmean
@@ -49,6 +50,7 @@ class Result:
     achieved: float | None = None
     programmed: float | None = None
     due_months: tuple[int, ...] = ()
+    measure: str = ""
 
     def find(self, code: str) -> Result | None:
         """This node or the first descendant with the code."""
@@ -84,7 +86,10 @@ def evaluate(
     """
     by_key = {(c.indicator, c.office, c.month): c for c in captures}
     question = _Question(catalogue, by_key, period, as_of, deadlines)
-    tops = [u for u in catalogue.units if u.parent is None]
+    tops = sorted(
+        (u for u in catalogue.units if u.parent is None),
+        key=lambda u: (u.kind is UnitKind.OFFICE_BRANCH, code_key(u.code)),
+    )
     children = [_unit_result(question, u) for u in tops]
     central = [c for c in children if c.level != UnitKind.OFFICE_BRANCH.value]
     score, colour = _average(central, catalogue)
@@ -97,6 +102,13 @@ def evaluate(
         children=children,
         pending=[g for c in children for g in c.pending],
         missing=[g for c in children for g in c.missing],
+    )
+
+
+def code_key(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order of codes: 2 < 9 < 10, 2.1.2 < 2.1.10, OR-02 < OR-10."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"[.\-]", code)
     )
 
 
@@ -172,6 +184,7 @@ def _indicator_result(q: _Question, indicator: Indicator, *, office: str = "") -
         office=office,
         due_months=due,
         weight=_weight(indicator, plan, q.period),
+        measure="percent" if indicator.kind is Kind.RATIO else indicator.measure,
     )
     if not due:
         return base

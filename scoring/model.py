@@ -135,7 +135,7 @@ class Catalogue:
     thresholds: Thresholds = Thresholds()
     cap: float = 100.0
     office_months: dict[str, dict[str, dict[int, MonthPlan]]] = field(default_factory=dict)
-    """Targets for office indicators: indicator code -> office code ('' = every office) -> months."""
+    """Office indicators' targets: indicator code -> office code ('' = every office) -> months."""
 
     def unit(self, code: str) -> Unit | None:
         """The unit with this code, if any."""

@@ -43,4 +43,3 @@ def capture_deadline(year: int, month: int, business_days: int = 5) -> dt.date:
 def deadlines_for_year(year: int, business_days: int = 5) -> dict[int, dt.date]:
     """Each month's capture deadline for a programme year."""
     return {m: capture_deadline(year, m, business_days) for m in range(1, 13)}
-

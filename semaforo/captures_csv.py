@@ -1,4 +1,4 @@
-"""The long capture format: `indicator,office,period,numerator,denominator,value,justification,evidence`.
+"""The long capture CSV, header `indicator,office,period,numerator,denominator,value,…`.
 
 `parse_captures` is pure: text and catalogue in, captures plus a line-by-line list of what was
 rejected (and what was accepted with a warning) out.
@@ -73,8 +73,12 @@ def parse_captures(text: str, catalogue: Catalogue) -> ParsedCaptures:
     missing = [h for h in HEADER if h not in [c.strip().lower() for c in header or []]]
     if header is None or missing:
         result.problems.append(
-            RowProblem(1, "error", f"encabezado incompleto; faltan: {', '.join(missing)}; "
-                       f"se espera {','.join(HEADER)}")
+            RowProblem(
+                1,
+                "error",
+                f"encabezado incompleto; faltan: {', '.join(missing)}; "
+                f"se espera {','.join(HEADER)}",
+            )
         )
         return result
     columns = {name.strip().lower(): i for i, name in enumerate(header)}
@@ -92,7 +96,9 @@ def parse_captures(text: str, catalogue: Catalogue) -> ParsedCaptures:
         key = (row.indicator, row.office, row.month)
         if key in seen:
             result.problems.append(
-                RowProblem(line, "error", f"repite indicador, oficina y periodo de la línea {seen[key]}")
+                RowProblem(
+                    line, "error", f"repite indicador, oficina y periodo de la línea {seen[key]}"
+                )
             )
             continue
         seen[key] = line
@@ -153,7 +159,9 @@ def _figures(
     warnings: list[str] = []
     if indicator.kind is Kind.RATIO:
         if record["value"]:
-            raise _RowError(f"{indicator.code} es un cociente: capture numerador y denominador, no value")
+            raise _RowError(
+                f"{indicator.code} es un cociente: capture numerador y denominador, no value"
+            )
         numerator = _amount(record["numerator"], "numerador", required=True)
         denominator = _amount(record["denominator"], "denominador", required=True)
         assert numerator is not None and denominator is not None
@@ -166,7 +174,9 @@ def _figures(
             )
         return numerator, denominator, None, warnings
     if record["numerator"] or record["denominator"]:
-        raise _RowError(f"{indicator.code} se captura como cifra en value, sin numerador ni denominador")
+        raise _RowError(
+            f"{indicator.code} se captura como cifra en value, sin numerador ni denominador"
+        )
     return None, None, _amount(record["value"], "value", required=True), warnings
 
 

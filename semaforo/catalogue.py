@@ -151,7 +151,9 @@ def _build(
         expected_indicators=expected.get("indicators"),
         expected_office_indicators=expected.get("office_indicators"),
         texts=texts,
-        unit_lines={str(u["code"]): int(u["source_line"]) for u in raw_units if u.get("source_line")},
+        unit_lines={
+            str(u["code"]): int(u["source_line"]) for u in raw_units if u.get("source_line")
+        },
     )
 
 

@@ -1,4 +1,4 @@
-"""`semaforo catalogue check`: structural errors, and the source's own irregularities as findings."""
+"""`semaforo catalogue check`: structural errors, and the source's irregularities as findings."""
 
 from __future__ import annotations
 
@@ -42,9 +42,7 @@ def _tree(catalogue: Catalogue) -> list[Finding]:
     owners = {i.unit for i in catalogue.indicators if not i.office_indicator}
     for unit in catalogue.units:
         if unit.parent is not None and unit.parent not in unit_codes:
-            findings.append(
-                Finding("error", unit.code, f"la unidad padre {unit.parent} no existe")
-            )
+            findings.append(Finding("error", unit.code, f"la unidad padre {unit.parent} no existe"))
         if unit.code in parents and unit.code in owners:
             findings.append(
                 Finding("error", unit.code, "la unidad tiene indicadores y también subunidades")
@@ -124,7 +122,9 @@ def _weights(catalogue: Catalogue) -> list[Finding]:
 
 def _readings(programme: ProgrammeFile) -> list[Finding]:
     return [
-        Finding("info", code, "lectura ambigua del documento fuente: " + "; ".join(t.interpretation))
+        Finding(
+            "info", code, "lectura ambigua del documento fuente: " + "; ".join(t.interpretation)
+        )
         for code, t in sorted(programme.texts.items())
         if t.ambiguous
     ]

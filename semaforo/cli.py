@@ -33,8 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `semaforo` console script."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USAGE
@@ -53,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OperationalError as exc:
         print(f"error: la base de datos no responde: {exc.orig}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except BrokenPipeError:  # the reader (e.g. `| head`) has gone: nothing more to say
+        sys.stderr.close()
+        return EXIT_OK
     except OSError as exc:
         print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
         return EXIT_USAGE
@@ -75,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalogue", help="load, check or export a programme's catalogue")
     cat_sub = cat.add_subparsers(title="catalogue commands", required=True)
     _cmd(cat_sub, "load", "check and write the catalogue to the database", _catalogue_load, common)
-    _cmd(cat_sub, "check", "report errors and the source's irregularities", _catalogue_check, common)
+    _cmd(
+        cat_sub, "check", "report errors and the source's irregularities", _catalogue_check, common
+    )
     export = _cmd(cat_sub, "export", "print the stored catalogue", _catalogue_export, common)
     export.add_argument("--json", action="store_true", required=True, help="as JSON")
 
@@ -86,8 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     exp = _cmd(cap_sub, "export", "print every capture as CSV", _captures_export, common)
     exp.add_argument("--output", type=Path, help="write to this file instead of stdout")
 
-    st = _cmd(sub, "status", "score and colour of the institution, a unit or an indicator",
-              _status, common)
+    st = _cmd(
+        sub,
+        "status",
+        "score and colour of the institution, a unit or an indicator",
+        _status,
+        common,
+    )
     st.add_argument("code", nargs="?", default="", help="unit or indicator code, e.g. 2.3")
     st.add_argument("--period", help="2019-03, mar, 2019-T1, T1, 2019-ytd or 2019")
     st.add_argument("--as-of", type=_date, help="the date to judge deadlines by (YYYY-MM-DD)")
@@ -139,8 +151,10 @@ def _catalogue_check(args: argparse.Namespace, settings: Settings, programme: st
     for f in findings:
         print(f"{f.severity:7} {f.code:10} {f.message}")
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
-    print(f"{programme}: {counts['error']} errores, {counts['warning']} advertencias, "
-          f"{counts['info']} lecturas ambiguas")
+    print(
+        f"{programme}: {counts['error']} errores, {counts['warning']} advertencias, "
+        f"{counts['info']} lecturas ambiguas"
+    )
     return EXIT_PROBLEMS if has_errors(findings) else EXIT_OK
 
 
@@ -158,10 +172,15 @@ def _captures_import(args: argparse.Namespace, settings: Settings, programme: st
         _engine(settings), programme, text, source=f"csv:{args.file.name}"
     )
     for p in parsed.problems:
-        print(f"{args.file.name}:{p.line}: {'rechazada' if p.severity == 'error' else 'aviso'}: "
-              f"{p.reason}", file=sys.stderr)
-    print(f"{len(parsed.rows)} filas válidas: {stats.created} nuevas, {stats.changed} cambiadas, "
-          f"{stats.unchanged} sin cambio; {len(parsed.errors)} rechazadas")
+        print(
+            f"{args.file.name}:{p.line}: {'rechazada' if p.severity == 'error' else 'aviso'}: "
+            f"{p.reason}",
+            file=sys.stderr,
+        )
+    print(
+        f"{len(parsed.rows)} filas válidas: {stats.created} nuevas, {stats.changed} cambiadas, "
+        f"{stats.unchanged} sin cambio; {len(parsed.errors)} rechazadas"
+    )
     return EXIT_PROBLEMS if parsed.errors else EXIT_OK
 
 
@@ -186,8 +205,15 @@ def _status(args: argparse.Namespace, settings: Settings, programme: str) -> int
         doc = status_json(answer.node, period=answer.period, as_of=answer.as_of)
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
-        print(status_text(answer.node, period=answer.period, as_of=answer.as_of,
-                          locale=args.locale or settings.locale, depth=args.depth))
+        print(
+            status_text(
+                answer.node,
+                period=answer.period,
+                as_of=answer.as_of,
+                locale=args.locale or settings.locale,
+                depth=args.depth,
+            )
+        )
     return EXIT_OK
 
 

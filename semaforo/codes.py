@@ -14,9 +14,11 @@ def normalise_code(text: str) -> str:
 def nearest_codes(code: str, known: Sequence[str], limit: int = 3) -> list[str]:
     """Existing codes close to a mistyped one, most alike first."""
     wanted = normalise_code(code)
-    close = difflib.get_close_matches(wanted, list(known), n=limit, cutoff=0.5)
-    if close:
-        return close
-    # a code one level too deep or shallow: 2.3.9 -> the children of 2.3
+    close = difflib.get_close_matches(wanted, list(known), n=limit * 3, cutoff=0.5)
+    # siblings first: 2.4.9 was more likely meant as 2.4.4 than as 6.4.9
     parent = wanted.rsplit(".", 1)[0]
-    return [k for k in known if k.startswith(parent + ".")][:limit]
+    siblings = [
+        k for k in known if k.startswith(parent + ".") and k.count(".") == wanted.count(".")
+    ]
+    ranked = [k for k in close if k in siblings] + [k for k in close if k not in siblings]
+    return (ranked or siblings)[:limit]

@@ -24,7 +24,8 @@ _WORDS = {
         Colour.EXCEEDED: "excedido", Colour.PENDING: "pendiente", Colour.MISSING: "falta",
         Colour.NONE: "sin metas en el periodo",
         "period": "Periodo", "as_of": "al", "pulls_down": "Lo que baja la calificación",
-        "pending": "Pendiente de captura (aún en plazo)", "missing": "Falta captura (plazo vencido)",
+        "pending_list": "Pendiente de captura (aún en plazo)",
+        "missing_list": "Falta captura (plazo vencido)",
         "deadline": "plazo", "office": "oficina", "institution": "Institución",
         "months": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
                    "septiembre", "octubre", "noviembre", "diciembre"),
@@ -36,8 +37,8 @@ _WORDS = {
         Colour.EXCEEDED: "exceeded", Colour.PENDING: "pending", Colour.MISSING: "missing",
         Colour.NONE: "nothing due in the period",
         "period": "Period", "as_of": "as of", "pulls_down": "Pulling the score down",
-        "pending": "Awaiting capture (deadline not passed)",
-        "missing": "Missing capture (deadline passed)", "deadline": "deadline",
+        "pending_list": "Awaiting capture (deadline not passed)",
+        "missing_list": "Missing capture (deadline passed)", "deadline": "deadline",
         "office": "office", "institution": "Institution",
         "months": ("January", "February", "March", "April", "May", "June", "July", "August",
                    "September", "October", "November", "December"),
@@ -61,6 +62,11 @@ def score_text(node: Result) -> str:
     if math.isinf(node.score):
         return "∞"
     return f"{node.score:.1f}%"
+
+
+def figure(value: float) -> str:
+    """`32,822` for a whole number, `95.5` otherwise (one decimal, as compliance is shown)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def badge(node: Result, locale: str = "es") -> str:
@@ -89,10 +95,17 @@ def _branches(children: list[Result], depth: int, prefix: str, locale: str) -> l
     if depth <= 0:
         return []
     lines: list[str] = []
+    if len(children) > 3 and all(c.colour is Colour.NONE and c.level == "office" for c in children):
+        # e.g. 32 offices whose targets the planning area has not set yet: one line, not 32
+        return [f"{prefix}└─ {EMOJI[Colour.NONE]} {len(children)} × {words(locale)[Colour.NONE]}"]
     for i, child in enumerate(children):
         last = i == len(children) - 1
-        lines.append(f"{prefix}{'└─' if last else '├─'} {badge(child, locale)}  {label(child, locale)}")
-        lines.extend(_branches(child.children, depth - 1, prefix + ("   " if last else "│  "), locale))
+        lines.append(
+            f"{prefix}{'└─' if last else '├─'} {badge(child, locale)}  {label(child, locale)}"
+        )
+        lines.extend(
+            _branches(child.children, depth - 1, prefix + ("   " if last else "│  "), locale)
+        )
     return lines
 
 
@@ -107,11 +120,17 @@ def gap_text(gap: Gap, locale: str = "es") -> str:
     """`2.3.1 (marzo, plazo 2019-04-05)`."""
     w = words(locale)
     where = f" {w['office']} {gap.office}" if gap.office else ""
-    return f"{gap.indicator}{where} ({w['months'][gap.month - 1]}, {w['deadline']} {gap.deadline:%Y-%m-%d})"
+    month = w["months"][gap.month - 1]
+    return f"{gap.indicator}{where} ({month}, {w['deadline']} {gap.deadline:%Y-%m-%d})"
 
 
 def status_text(
-    node: Result, *, period: Period, as_of: dt.date, locale: str = "es", depth: int = 1,
+    node: Result,
+    *,
+    period: Period,
+    as_of: dt.date,
+    locale: str = "es",
+    depth: int = 1,
     list_limit: int = 15,
 ) -> str:
     """The full answer to `status`: the tree, what pulls it down, what is pending or missing."""
@@ -119,17 +138,19 @@ def status_text(
     lines = [f"{w['period']} {period_text(period, locale)} ({w['as_of']} {as_of:%Y-%m-%d})"]
     lines.extend(tree_text(node, depth=depth, locale=locale))
     if node.level == "indicator" and node.achieved is not None and node.programmed is not None:
+        unit = "%" if node.measure == "percent" else ""
         lines.append(
-            f"{w['achieved']}: {node.achieved:,.1f} · {w['programmed']}: {node.programmed:,.1f}"
+            f"{w['achieved']}: {figure(node.achieved)}{unit} · "
+            f"{w['programmed']}: {figure(node.programmed)}{unit}"
         )
     low = sorted(
         (c for c in node.children if c.colour in LOW),
-        key=lambda c: (c.score if c.score is not None else -1.0),
+        key=lambda c: c.score if c.score is not None else -1.0,
     )
     if low and node.level != "indicator":
         lines.append(f"\n{w['pulls_down']}:")
         lines.extend(f"  {badge(c, locale)}  {label(c, locale)}" for c in low[:list_limit])
-    for key, gaps in (("missing", node.missing), ("pending", node.pending)):
+    for key, gaps in (("missing_list", node.missing), ("pending_list", node.pending)):
         if gaps:
             lines.append(f"\n{w[key]} ({len(gaps)}):")
             lines.extend(f"  {gap_text(g, locale)}" for g in gaps[:list_limit])

@@ -116,14 +116,14 @@ def read_programme(*, session: Session, programme_id: str) -> StoredProgramme | 
     if row is None:
         return None
     units = session.exec(
-        select(models.Unit).where(models.Unit.programme_id == programme_id).order_by(
-            col(models.Unit.id)
-        )
+        select(models.Unit)
+        .where(models.Unit.programme_id == programme_id)
+        .order_by(col(models.Unit.id))
     ).all()
     ind_rows = session.exec(
-        select(models.Indicator).where(models.Indicator.programme_id == programme_id).order_by(
-            col(models.Indicator.id)
-        )
+        select(models.Indicator)
+        .where(models.Indicator.programme_id == programme_id)
+        .order_by(col(models.Indicator.id))
     ).all()
     central: dict[str, dict[int, MonthPlan]] = defaultdict(dict)
     office: dict[str, dict[str, dict[int, MonthPlan]]] = defaultdict(lambda: defaultdict(dict))
@@ -164,7 +164,9 @@ def read_programme(*, session: Session, programme_id: str) -> StoredProgramme | 
 def _indicator(r: models.Indicator, months: dict[int, MonthPlan]) -> Indicator:
     thresholds = None
     if r.threshold_yellow is not None and r.threshold_green is not None:
-        thresholds = Thresholds(r.threshold_yellow, r.threshold_green, r.threshold_exceeded or 116.0)
+        thresholds = Thresholds(
+            r.threshold_yellow, r.threshold_green, r.threshold_exceeded or 116.0
+        )
     return Indicator(
         code=r.code, unit=r.unit_code, name=r.name, kind=Kind(r.kind),
         direction=Direction(r.direction), months={} if r.office_indicator else months,
@@ -234,9 +236,7 @@ def apply_captures(
     }
     for row in rows:
         current = existing.get((row.indicator, row.office, row.year, row.month))
-        if current is not None and all(
-            getattr(current, f) == getattr(row, f) for f in _FIELDS
-        ):
+        if current is not None and all(getattr(current, f) == getattr(row, f) for f in _FIELDS):
             stats.unchanged += 1
             continue
         if current is None:

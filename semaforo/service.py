@@ -104,7 +104,9 @@ def status(
         else default_period(cat.year, moment)
     )
     with transaction(engine) as session:
-        captures = repository.read_captures(session=session, programme_id=programme_id, year=cat.year)
+        captures = repository.read_captures(
+            session=session, programme_id=programme_id, year=cat.year
+        )
     tree = evaluate(
         cat,
         captures,
@@ -124,7 +126,9 @@ def _find(tree: Result, stored: StoredProgramme, code: str) -> Result:
         return _office_indicator_node(tree, code, indicator.name, stored)
     node = tree.find(code)
     if node is None:
-        known = [u.code for u in stored.catalogue.units] + [i.code for i in stored.catalogue.indicators]
+        known = [u.code for u in stored.catalogue.units] + [
+            i.code for i in stored.catalogue.indicators
+        ]
         raise UnknownCode(code, nearest_codes(code, known))
     return node
 
@@ -134,8 +138,10 @@ def _office_indicator_node(tree: Result, code: str, name: str, stored: StoredPro
     per_office = [r for r in _walk(tree) if r.code == code and r.office]
     scored = [r.score for r in per_office if r.score is not None]
     score = fmean(min(s, stored.catalogue.cap) for s in scored) if scored else None
-    colour = colour_of(score, stored.catalogue.thresholds) if score is not None else (
-        Colour.PENDING if any(r.pending or r.missing for r in per_office) else Colour.NONE
+    colour = (
+        colour_of(score, stored.catalogue.thresholds)
+        if score is not None
+        else (Colour.PENDING if any(r.pending or r.missing for r in per_office) else Colour.NONE)
     )
     return Result(
         code=code, name=name, level="indicator", score=score, colour=colour,

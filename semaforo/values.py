@@ -81,7 +81,7 @@ def _digits(raw: str) -> float | None:
         return float(raw)
     if _THOUSANDS_COMMA.match(raw):
         return float(raw.replace(",", ""))
-    if _THOUSANDS_DOT.match(raw) and raw.count(".") > 1 or _THOUSANDS_DOT.match(raw) and "," in raw:
+    if _THOUSANDS_DOT.match(raw) and (raw.count(".") > 1 or "," in raw):
         return float(raw.replace(".", "").replace(",", "."))
     if _DECIMAL_COMMA.match(raw):
         return float(raw.replace(",", "."))

@@ -32,68 +32,107 @@ YEAR = Period.whole_year(2019)
 
 
 def test_count_period_compares_the_sum_achieved_with_the_sum_programmed() -> None:
-    cat = catalogue(ind("1.1.1", kind=Kind.COUNT,
-                        months=plan(ene=(1, 100), feb=(1, 100), mar=(2, 100))))
-    caps = [Capture("1.1.1", 1, value=1), Capture("1.1.1", 2, value=0), Capture("1.1.1", 3, value=2)]
+    cat = catalogue(
+        ind("1.1.1", kind=Kind.COUNT, months=plan(ene=(1, 100), feb=(1, 100), mar=(2, 100)))
+    )
+    caps = [
+        Capture("1.1.1", 1, value=1),
+        Capture("1.1.1", 2, value=0),
+        Capture("1.1.1", 3, value=2),
+    ]
     assert score_of(cat, caps, "1.1.1", Q1)[0] == pytest.approx(75.0)  # 3 of 4
 
 
 def test_ratio_period_sums_both_variables_and_takes_the_latest_target() -> None:
     cat = catalogue(ind("1.1.1", months=plan(ene=(90.0, 100), mar=(80.0, 100))))
-    caps = [Capture("1.1.1", 1, numerator=10, denominator=20),
-            Capture("1.1.1", 3, numerator=70, denominator=80)]
+    caps = [
+        Capture("1.1.1", 1, numerator=10, denominator=20),
+        Capture("1.1.1", 3, numerator=70, denominator=80),
+    ]
     # (10+70)/(20+80) = 80% against March's 80% target
     assert score_of(cat, caps, "1.1.1", Q1)[0] == pytest.approx(100.0)
 
 
 def test_ratio_with_non_accumulable_denominator_takes_its_latest_month() -> None:
     # SIMIDE indicator 2: V1 accumulable, V2 not
-    cat = catalogue(ind("1.1.1", months=plan(feb=(100.0, 100), mar=(100.0, 100)),
-                        accumulation=Accumulation(numerator=True, denominator=False)))
-    caps = [Capture("1.1.1", 2, numerator=4, denominator=9),
-            Capture("1.1.1", 3, numerator=5, denominator=9)]
+    cat = catalogue(
+        ind(
+            "1.1.1",
+            months=plan(feb=(100.0, 100), mar=(100.0, 100)),
+            accumulation=Accumulation(numerator=True, denominator=False),
+        )
+    )
+    caps = [
+        Capture("1.1.1", 2, numerator=4, denominator=9),
+        Capture("1.1.1", 3, numerator=5, denominator=9),
+    ]
     assert score_of(cat, caps, "1.1.1", Q1)[0] == pytest.approx(100.0)  # (4+5)/9
 
 
 def test_score_period_takes_the_latest_due_month() -> None:
-    cat = catalogue(ind("1.1.1", kind=Kind.SCORE, accumulation=Accumulation.default_for(Kind.SCORE),
-                        months=plan(ene=(9.0, 100), mar=(9.0, 100))))
+    cat = catalogue(
+        ind(
+            "1.1.1",
+            kind=Kind.SCORE,
+            accumulation=Accumulation.default_for(Kind.SCORE),
+            months=plan(ene=(9.0, 100), mar=(9.0, 100)),
+        )
+    )
     caps = [Capture("1.1.1", 1, value=5.0), Capture("1.1.1", 3, value=9.0)]
     assert score_of(cat, caps, "1.1.1", Q1)[0] == pytest.approx(100.0)
 
 
 def test_availability_percentage_not_accumulable_takes_the_latest_month() -> None:
-    cat = catalogue(ind("1.1.1", months=plan(ene=(100.0, 100), mar=(100.0, 100)),
-                        accumulation=Accumulation(numerator=False, denominator=False)))
-    caps = [Capture("1.1.1", 1, numerator=10, denominator=100),
-            Capture("1.1.1", 3, numerator=99, denominator=100)]
+    cat = catalogue(
+        ind(
+            "1.1.1",
+            months=plan(ene=(100.0, 100), mar=(100.0, 100)),
+            accumulation=Accumulation(numerator=False, denominator=False),
+        )
+    )
+    caps = [
+        Capture("1.1.1", 1, numerator=10, denominator=100),
+        Capture("1.1.1", 3, numerator=99, denominator=100),
+    ]
     assert score_of(cat, caps, "1.1.1", Q1)[0] == pytest.approx(99.0)
 
 
 def test_one_missing_month_makes_the_whole_period_missing_and_zero() -> None:
-    cat = catalogue(ind("1.1.1", months=plan(ene=(100.0, 50), mar=(100.0, 50))),
-                    ind("1.1.2", months=plan(mar=(100.0, 50))))
-    caps = [Capture("1.1.1", 3, numerator=1, denominator=1),
-            Capture("1.1.2", 3, numerator=1, denominator=1)]
+    cat = catalogue(
+        ind("1.1.1", months=plan(ene=(100.0, 50), mar=(100.0, 50))),
+        ind("1.1.2", months=plan(mar=(100.0, 50))),
+    )
+    caps = [
+        Capture("1.1.1", 3, numerator=1, denominator=1),
+        Capture("1.1.2", 3, numerator=1, denominator=1),
+    ]
     assert score_of(cat, caps, "1.1.1", Q1) == (None, Colour.MISSING)
     assert score_of(cat, caps, "1.1", Q1)[0] == pytest.approx(50.0)
 
 
 def test_one_pending_month_makes_the_period_pending_and_left_out() -> None:
-    cat = catalogue(ind("1.1.1", months=plan(ene=(100.0, 50), mar=(100.0, 50))),
-                    ind("1.1.2", months=plan(ene=(100.0, 50))))
-    caps = [Capture("1.1.1", 1, numerator=1, denominator=1),
-            Capture("1.1.2", 1, numerator=1, denominator=2)]
+    cat = catalogue(
+        ind("1.1.1", months=plan(ene=(100.0, 50), mar=(100.0, 50))),
+        ind("1.1.2", months=plan(ene=(100.0, 50))),
+    )
+    caps = [
+        Capture("1.1.1", 1, numerator=1, denominator=1),
+        Capture("1.1.2", 1, numerator=1, denominator=2),
+    ]
     in_april = dt.date(2019, 4, 2)  # March's deadline (5 April) not yet passed
     assert score_of(cat, caps, "1.1.1", Q1, in_april) == (None, Colour.PENDING)
     assert score_of(cat, caps, "1.1", Q1, in_april)[0] == pytest.approx(50.0)
 
 
 def test_period_area_score_weights_indicators_by_annual_weight() -> None:
-    cat = catalogue(ind("1.1.1", months=plan(mar=(100.0, 50)), annual_weight=75.0),
-                    ind("1.1.2", months=plan(mar=(100.0, 50)), annual_weight=25.0))
-    caps = [Capture("1.1.1", 3, numerator=1, denominator=1),
-            Capture("1.1.2", 3, numerator=0, denominator=1)]
+    cat = catalogue(
+        ind("1.1.1", months=plan(mar=(100.0, 50)), annual_weight=75.0),
+        ind("1.1.2", months=plan(mar=(100.0, 50)), annual_weight=25.0),
+    )
+    caps = [
+        Capture("1.1.1", 3, numerator=1, denominator=1),
+        Capture("1.1.2", 3, numerator=0, denominator=1),
+    ]
     assert score_of(cat, caps, "1.1", MARCH_ONLY)[0] == pytest.approx(50.0)  # month weights
     assert score_of(cat, caps, "1.1", Q1)[0] == pytest.approx(75.0)  # annual weights
 
@@ -113,9 +152,11 @@ def test_directorate_is_the_simple_average_of_its_areas_with_something_due() -> 
 
 def test_institution_is_the_simple_average_of_the_top_units() -> None:
     cat = catalogue(ind("1.1.1"), ind("1.2.1", unit="1.2"), ind("2.1.1", unit="2.1"))
-    caps = [Capture("1.1.1", 3, numerator=100, denominator=100),
-            Capture("1.2.1", 3, numerator=50, denominator=100),
-            Capture("2.1.1", 3, numerator=40, denominator=100)]
+    caps = [
+        Capture("1.1.1", 3, numerator=100, denominator=100),
+        Capture("1.2.1", 3, numerator=50, denominator=100),
+        Capture("2.1.1", 3, numerator=40, denominator=100),
+    ]
     # DG 1 = (100 + 50) / 2 = 75; DG 2 = 40; INM = (75 + 40) / 2, not (100 + 50 + 40) / 3
     assert score_of(cat, caps, "", MARCH_ONLY)[0] == pytest.approx(57.5)
 
@@ -128,10 +169,14 @@ def offices_catalogue() -> Catalogue:
         Unit("OR-01", "Oficina A", UnitKind.OFFICE, "10"),
         Unit("OR-02", "Oficina B", UnitKind.OFFICE, "10"),
     )
-    office_ind = Indicator(code="10.1", unit="10", name="OR uno", kind=Kind.RATIO,
-                           office_indicator=True)
+    office_ind = Indicator(
+        code="10.1", unit="10", name="OR uno", kind=Kind.RATIO, office_indicator=True
+    )
     return Catalogue(
-        programme="t", name="Prueba", year=2019, units=units,
+        programme="t",
+        name="Prueba",
+        year=2019,
+        units=units,
         indicators=(ind("1.1.1", months=plan(mar=(100.0, 100))), office_ind),
         office_months={"10.1": {"": {3: MonthPlan(100.0, 100.0)}}},
     )
@@ -139,9 +184,11 @@ def offices_catalogue() -> Catalogue:
 
 def test_office_branch_is_the_average_of_offices_and_not_in_the_central_average() -> None:
     cat = offices_catalogue()
-    caps = [Capture("1.1.1", 3, numerator=90, denominator=100),
-            Capture("10.1", 3, numerator=100, denominator=100, office="OR-01"),
-            Capture("10.1", 3, numerator=50, denominator=100, office="OR-02")]
+    caps = [
+        Capture("1.1.1", 3, numerator=90, denominator=100),
+        Capture("10.1", 3, numerator=100, denominator=100, office="OR-01"),
+        Capture("10.1", 3, numerator=50, denominator=100, office="OR-02"),
+    ]
     tree = evaluate(cat, caps, period=MARCH_ONLY, as_of=LATE, deadlines=DEADLINES)
     branch = tree.find("10")
     assert branch is not None and branch.score == pytest.approx(75.0)
@@ -150,8 +197,13 @@ def test_office_branch_is_the_average_of_offices_and_not_in_the_central_average(
 
 def test_office_indicator_without_targets_is_not_due() -> None:
     cat = offices_catalogue()
-    cat = Catalogue(programme=cat.programme, name=cat.name, year=2019, units=cat.units,
-                    indicators=cat.indicators)
+    cat = Catalogue(
+        programme=cat.programme,
+        name=cat.name,
+        year=2019,
+        units=cat.units,
+        indicators=cat.indicators,
+    )
     tree = evaluate(cat, [], period=MARCH_ONLY, as_of=LATE, deadlines=DEADLINES)
     branch = tree.find("10")
     assert branch is not None and branch.colour is Colour.NONE
@@ -188,15 +240,20 @@ positive = st.integers(min_value=1, max_value=10_000).map(float)
 @given(st.lists(st.tuples(values, positive), min_size=1, max_size=12))
 def test_count_period_compliance_equals_sum_over_sum(months: list[tuple[float, float]]) -> None:
     chosen = dict(zip(range(1, 13), months, strict=False))
-    cat = catalogue(ind("1.1.1", kind=Kind.COUNT,
-                        months={m: MonthPlan(t, 10.0) for m, (_, t) in chosen.items()}))
+    cat = catalogue(
+        ind(
+            "1.1.1", kind=Kind.COUNT, months={m: MonthPlan(t, 10.0) for m, (_, t) in chosen.items()}
+        )
+    )
     caps = [Capture("1.1.1", m, value=v) for m, (v, _) in chosen.items()]
     expected = 100 * sum(v for v, _ in months) / sum(t for _, t in months)
     assert score_of(cat, caps, "1.1.1", YEAR)[0] == pytest.approx(expected)
 
 
 @given(positive, positive, st.integers(min_value=1, max_value=12))
-def test_a_single_month_period_equals_the_month_compliance(num: float, den: float, month: int) -> None:
+def test_a_single_month_period_equals_the_month_compliance(
+    num: float, den: float, month: int
+) -> None:
     cat = catalogue(ind("1.1.1", months={month: MonthPlan(100.0, 100.0)}))
     caps = [Capture("1.1.1", month, numerator=min(num, den), denominator=den)]
     by_month = score_of(cat, caps, "1.1.1", Period.month(2019, month))[0]
@@ -208,8 +265,10 @@ def test_a_single_month_period_equals_the_month_compliance(num: float, den: floa
 def test_missing_data_never_raises_an_area_score(
     months: list[tuple[float, float]], dropped: int
 ) -> None:
-    indicators = [ind(f"1.1.{i}", kind=Kind.COUNT, months=plan(mar=(t, 10.0)), annual_weight=10.0)
-                  for i, (_, t) in enumerate(months, start=1)]
+    indicators = [
+        ind(f"1.1.{i}", kind=Kind.COUNT, months=plan(mar=(t, 10.0)), annual_weight=10.0)
+        for i, (_, t) in enumerate(months, start=1)
+    ]
     cat = catalogue(*indicators)
     caps = [Capture(f"1.1.{i}", 3, value=v) for i, (v, _) in enumerate(months, start=1)]
     full = score_of(cat, caps, "1.1", Q1)[0]
@@ -218,7 +277,9 @@ def test_missing_data_never_raises_an_area_score(
 
 
 @given(st.lists(values, min_size=1, max_size=12), positive)
-def test_more_achieved_never_lowers_an_ascending_compliance(achieved: list[float], bump: float) -> None:
+def test_more_achieved_never_lowers_an_ascending_compliance(
+    achieved: list[float], bump: float
+) -> None:
     months = {m: MonthPlan(50.0, 10.0) for m in range(1, len(achieved) + 1)}
     cat = catalogue(ind("1.1.1", kind=Kind.COUNT, months=months))
     caps = [Capture("1.1.1", m, value=v) for m, v in enumerate(achieved, start=1)]

@@ -8,7 +8,6 @@ import math
 import pytest
 
 from scoring import (
-    Accumulation,
     Capture,
     Catalogue,
     Colour,
@@ -41,7 +40,9 @@ def ind(code: str, unit: str = "1.1", kind: Kind = Kind.RATIO, **kw: object) -> 
     return Indicator(code=code, unit=unit, name=f"Indicador {code}", kind=kind, **kw)  # type: ignore[arg-type]
 
 
-def catalogue(*indicators: Indicator, units: tuple[Unit, ...] | None = None, **kw: object) -> Catalogue:
+def catalogue(
+    *indicators: Indicator, units: tuple[Unit, ...] | None = None, **kw: object
+) -> Catalogue:
     default_units = (
         Unit("1", "DG uno", UnitKind.TOP, None),
         Unit("1.1", "Área uno", UnitKind.AREA, "1"),
@@ -50,13 +51,18 @@ def catalogue(*indicators: Indicator, units: tuple[Unit, ...] | None = None, **k
         Unit("2.1", "Área de la DG dos", UnitKind.AREA, "2"),
     )
     return Catalogue(
-        programme="t", name="Prueba", year=2019, units=units or default_units,
-        indicators=indicators, **kw,  # type: ignore[arg-type]
+        programme="t",
+        name="Prueba",
+        year=2019,
+        units=units or default_units,
+        indicators=indicators,
+        **kw,  # type: ignore[arg-type]
     )
 
 
-def score_of(cat: Catalogue, captures: list[Capture], code: str, period: Period,
-             as_of: dt.date = LATE) -> tuple[float | None, Colour]:
+def score_of(
+    cat: Catalogue, captures: list[Capture], code: str, period: Period, as_of: dt.date = LATE
+) -> tuple[float | None, Colour]:
     node = evaluate(cat, captures, period=period, as_of=as_of, deadlines=DEADLINES).find(code)
     assert node is not None
     return node.score, node.colour
@@ -92,8 +98,14 @@ def test_descending_compliance_is_programmed_over_achieved() -> None:
 
 
 def test_descending_achieved_zero_is_fully_met_and_shown_as_exceeded() -> None:
-    cat = catalogue(ind("1.1.1", kind=Kind.COUNT, direction=Direction.DESCENDING,
-                        months=plan(mar=(1314.0, 100.0))))
+    cat = catalogue(
+        ind(
+            "1.1.1",
+            kind=Kind.COUNT,
+            direction=Direction.DESCENDING,
+            months=plan(mar=(1314.0, 100.0)),
+        )
+    )
     score, colour = score_of(cat, [Capture("1.1.1", 3, value=0)], "1.1.1", MARCH)
     assert score == math.inf and colour is Colour.EXCEEDED
     area, _ = score_of(cat, [Capture("1.1.1", 3, value=0)], "1.1", MARCH)
@@ -108,8 +120,9 @@ def test_compliance_is_kept_unrounded() -> None:
 def test_monthly_programmed_value_is_taken_literally_even_when_a_share_of_the_year() -> None:
     # 9.1: 8.3% of the year's activities programmed each month
     cat = catalogue(ind("1.1.1", months=plan(ene=(8.3, 100.0))))
-    score, _ = score_of(cat, [Capture("1.1.1", 1, numerator=83, denominator=1000)], "1.1.1",
-                        Period.month(2019, 1))
+    score, _ = score_of(
+        cat, [Capture("1.1.1", 1, numerator=83, denominator=1000)], "1.1.1", Period.month(2019, 1)
+    )
     assert score == pytest.approx(100.0)
 
 
@@ -122,11 +135,21 @@ def test_programmed_zero_has_no_compliance() -> None:
 
 @pytest.mark.parametrize(
     ("value", "colour"),
-    [(0.0, Colour.RED), (69.99, Colour.RED), (70.0, Colour.YELLOW), (94.99, Colour.YELLOW),
-     (95.0, Colour.GREEN), (115.9, Colour.GREEN), (115.99, Colour.GREEN),
-     (116.0, Colour.EXCEEDED), (500.0, Colour.EXCEEDED)],
+    [
+        (0.0, Colour.RED),
+        (69.99, Colour.RED),
+        (70.0, Colour.YELLOW),
+        (94.99, Colour.YELLOW),
+        (95.0, Colour.GREEN),
+        (115.9, Colour.GREEN),
+        (115.99, Colour.GREEN),
+        (116.0, Colour.EXCEEDED),
+        (500.0, Colour.EXCEEDED),
+    ],
 )
-def test_default_bands_are_half_open_so_every_number_has_one_colour(value: float, colour: Colour) -> None:
+def test_default_bands_are_half_open_so_every_number_has_one_colour(
+    value: float, colour: Colour
+) -> None:
     assert colour_of(value, Thresholds()) is colour
 
 
@@ -151,7 +174,9 @@ def test_due_indicator_without_capture_is_pending_until_deadline_then_missing() 
     deadline = capture_deadline(2019, 3)
     assert score_of(cat, [], "1.1.1", MARCH, as_of=deadline) == (None, Colour.PENDING)
     assert score_of(cat, [], "1.1.1", MARCH, as_of=deadline + dt.timedelta(days=1)) == (
-        None, Colour.MISSING)
+        None,
+        Colour.MISSING,
+    )
 
 
 def test_invalid_capture_counts_as_no_capture() -> None:
@@ -171,8 +196,10 @@ def two_indicator_area(weights: tuple[float, float] = (60.0, 40.0)) -> Catalogue
 
 
 def test_area_score_is_the_weighted_mean_of_capped_compliance() -> None:
-    caps = [Capture("1.1.1", 3, numerator=150, denominator=100),
-            Capture("1.1.2", 3, numerator=50, denominator=100)]
+    caps = [
+        Capture("1.1.1", 3, numerator=150, denominator=100),
+        Capture("1.1.2", 3, numerator=50, denominator=100),
+    ]
     score, colour = score_of(two_indicator_area(), caps, "1.1", MARCH)
     assert score == pytest.approx(0.6 * 100 + 0.4 * 50)  # 150% is capped at 100
     assert colour is Colour.YELLOW
@@ -184,8 +211,10 @@ def test_cap_is_a_programme_setting() -> None:
         ind("1.1.2", months=plan(mar=(100.0, 40.0))),
         cap=120.0,
     )
-    caps = [Capture("1.1.1", 3, numerator=150, denominator=100),
-            Capture("1.1.2", 3, numerator=50, denominator=100)]
+    caps = [
+        Capture("1.1.1", 3, numerator=150, denominator=100),
+        Capture("1.1.2", 3, numerator=50, denominator=100),
+    ]
     assert score_of(cat, caps, "1.1", MARCH)[0] == pytest.approx(0.6 * 120 + 0.4 * 50)
 
 
@@ -202,20 +231,25 @@ def test_pending_capture_is_left_out_of_the_area_score() -> None:
 
 def test_area_with_everything_pending_has_no_score_and_shows_pending() -> None:
     assert score_of(two_indicator_area(), [], "1.1", MARCH, dt.date(2019, 4, 1)) == (
-        None, Colour.PENDING)
+        None,
+        Colour.PENDING,
+    )
 
 
 def test_weights_that_do_not_sum_to_100_are_normalised() -> None:
-    caps = [Capture("1.1.1", 3, numerator=100, denominator=100),
-            Capture("1.1.2", 3, numerator=50, denominator=100)]
+    caps = [
+        Capture("1.1.1", 3, numerator=100, denominator=100),
+        Capture("1.1.2", 3, numerator=50, denominator=100),
+    ]
     # 35.3 + 35.3 = 70.6 in the source: each is half of the month
     score, _ = score_of(two_indicator_area((35.3, 35.3)), caps, "1.1", MARCH)
     assert score == pytest.approx(75.0)
 
 
 def test_indicators_not_due_in_the_month_are_left_out() -> None:
-    cat = catalogue(ind("1.1.1", months=plan(mar=(100.0, 100.0))),
-                    ind("1.1.2", months=plan(jun=(100.0, 100.0))))
+    cat = catalogue(
+        ind("1.1.1", months=plan(mar=(100.0, 100.0))), ind("1.1.2", months=plan(jun=(100.0, 100.0)))
+    )
     caps = [Capture("1.1.1", 3, numerator=90, denominator=100)]
     assert score_of(cat, caps, "1.1", MARCH)[0] == pytest.approx(90.0)
     assert score_of(cat, [], "1.1", Period.month(2019, 1)) == (None, Colour.NONE)
