@@ -1,0 +1,1 @@
+"""The shared package: settings, database models and access, catalogues, capture import, the CLI."""
