@@ -1,1 +1,1 @@
-"""APScheduler 3.11 jobs: syncs on a timetable and month-end reminders. Built in the scheduler issue."""
+"""APScheduler 3.11 jobs: timed syncs and month-end reminders (the scheduler issue)."""
