@@ -23,6 +23,7 @@ from semaforo.db import create_schema, make_engine, transaction
 from semaforo.errors import SemaforoError
 from semaforo.formatting import status_json, status_text
 from semaforo.settings import Settings
+from sheets_sync.workbook import WorkbookError
 
 log = logging.getLogger("semaforo")
 
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             field = "SEMAFORO_" + "_".join(str(p) for p in error["loc"]).upper()
             print(f"error: {field}: {error['msg']}", file=sys.stderr)
         return EXIT_USAGE
-    except (SemaforoError, PeriodError, CatalogueError) as exc:
+    except (SemaforoError, PeriodError, CatalogueError, WorkbookError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OperationalError as exc:
@@ -92,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     exp = _cmd(cap_sub, "export", "print every capture as CSV", _captures_export, common)
     exp.add_argument("--output", type=Path, help="write to this file instead of stdout")
+
+    sheet = sub.add_parser("sheet", help="the capture workbook")
+    sheet_sub = sheet.add_subparsers(title="sheet commands", required=True)
+    _cmd(sheet_sub, "init", "build or update the workbook from the catalogue", _sheet_init, common)
+    sy = _cmd(sub, "sync", "pull the workbook into the database", _sync, common)
+    sy.add_argument("--json", action="store_true", help="the run as JSON")
 
     st = _cmd(
         sub,
@@ -195,6 +202,59 @@ def _captures_export(args: argparse.Namespace, settings: Settings, programme: st
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _sheet_init(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from sheets_sync.open import open_workbook
+    from sheets_sync.sync import init_workbook
+
+    workbook = open_workbook(settings, programme, writable=True)
+    requests = init_workbook(_engine(settings), workbook, programme, progress=_progress_bar)
+    print(f"libro listo: {settings.workbook_location(programme)} ({requests} solicitudes)")
+    return EXIT_OK
+
+
+def _progress_bar(done: int, total: int, what: str) -> None:
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what:<24}{end}")
+    sys.stderr.flush()
+
+
+def _sync(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from sheets_sync.open import open_workbook
+    from sheets_sync.sync import sync
+
+    location = settings.workbook_location(programme)
+    report = sync(_engine(settings), open_workbook(settings, programme), programme, name=location)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            print(f"aviso: {problem}", file=sys.stderr)
+        for issue in report.issues:
+            kind = "rechazada" if issue.severity == "error" else "aviso"
+            print(
+                f"{issue.tab}!{issue.cell}: {kind}: «{issue.value}»: {issue.reason}",
+                file=sys.stderr,
+            )
+        if report.outcome == "ok":
+            print(
+                f"sincronización {report.run_id}: {report.requests} solicitudes, "
+                f"{report.cells_read} celdas; {report.created} nuevas, {report.changed} cambiadas, "
+                f"{report.cleared} borradas, {report.catalogue_changes} cambios de catálogo, "
+                f"{report.owner_changes} de responsables; {report.rejected} rechazadas"
+            )
+        else:
+            print(
+                f"sincronización {report.run_id} falló: {report.message}; la base quedó como "
+                "estaba",
+                file=sys.stderr,
+            )
+    return EXIT_OK if report.outcome == "ok" else EXIT_PROBLEMS
 
 
 def _status(args: argparse.Namespace, settings: Settings, programme: str) -> int:

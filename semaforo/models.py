@@ -149,3 +149,19 @@ class OwnerUnit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="owner.id", index=True)
     unit_code: str = Field(max_length=32)
+
+
+class SyncRun(SQLModel, table=True):
+    """One run of the workbook sync: when, what it read, what it changed, how it ended."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    workbook: str = ""
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+    requests: int = 0
+    cells_read: int = 0
+    changed: int = 0
+    rejected: int = 0
+    outcome: str = Field(default="running", max_length=12)  # ok | failed
+    message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -26,6 +26,31 @@ class Settings(BaseSettings):
     )
     programme: str = Field(default="pat-inm-2019", description="The programme id commands use")
     locale: Literal["es", "en"] = Field(default="es", description="Language of what people read")
+    workbook: str = Field(
+        default="",
+        description="A path to an .xlsx file, or a Google spreadsheet id or URL; "
+        "default: <user data dir>/semaforo/<programme>.xlsx",
+    )
+    google_credentials: Path | None = Field(
+        default=None, description="The service-account JSON file for a Google workbook"
+    )
+    sheets_api_url: str = Field(
+        default="https://sheets.googleapis.com",
+        description="Base URL of the Sheets API (a local server in tests)",
+    )
+
+    def workbook_location(self, programme: str) -> str:
+        """The workbook this programme syncs with."""
+        if self.workbook:
+            return self.workbook
+        return str(Path(user_data_dir("semaforo", appauthor=False)) / f"{programme}.xlsx")
+
+    @field_validator("sheets_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, e.g. https://sheets.googleapis.com")
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod

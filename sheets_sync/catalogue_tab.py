@@ -1,0 +1,188 @@
+"""The planning area's tabs: «Catálogo» (targets, weights, thresholds) and «Responsables» (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from scoring import MONTH_KEYS, Catalogue, Kind, MonthPlan, Thresholds
+from semaforo.values import Number, parse_number
+from sheets_sync import layout
+from sheets_sync.cells import CellIssue, column_letter
+from sheets_sync.headers import fold, header_columns
+from sheets_sync.workbook import TabSnapshot
+
+ROLES = {
+    "captura": "capture", "capture": "capture", "director": "director", "directora": "director",
+    "planeacion": "planning", "planeación": "planning", "planning": "planning",
+}  # fmt: skip
+_KINDS = {word: kind for kind, word in layout.KIND_WORDS.items()}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TELEGRAM = re.compile(r"^(@[A-Za-z0-9_]{5,32}|\d{3,15})$")
+
+
+@dataclass(slots=True)
+class CatalogueEdits:
+    """What the catalogue tab says, row by valid row."""
+
+    plans: dict[tuple[str, str], dict[int, MonthPlan]] = field(default_factory=dict)
+    """(indicator, office '' for all) -> its due months; only rows whose cells all read."""
+    thresholds: dict[str, Thresholds | None] = field(default_factory=dict)
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    """Office indicators' kind, which the source document does not give."""
+
+
+def parse_catalogue_tab(
+    tab: TabSnapshot, catalogue: Catalogue, issues: list[CellIssue], problems: list[str]
+) -> CatalogueEdits | None:
+    """Targets, weights and thresholds as the planning area left them."""
+    located = header_columns(tab, layout.CATALOGUE_HEADERS)
+    if located is None:
+        problems.append(f"pestaña «{tab.title}»: no se encontró el encabezado «Código»; no se leyó")
+        return None
+    header, cols = located
+    month_cols = [
+        (m, cols.get(f"{key.capitalize()} meta"), cols.get(f"{key.capitalize()} pond."))
+        for m, key in enumerate(MONTH_KEYS, start=1)
+    ]
+    if any(t is None or w is None for _, t, w in month_cols):
+        problems.append(f"pestaña «{tab.title}»: faltan columnas de meta o ponderación; no se leyó")
+        return None
+    edits = CatalogueEdits()
+    offices = {u.code for u in catalogue.offices()}
+    for r, cells in enumerate(tab.rows[header + 1 :], start=header + 2):
+        row = _Row(tab.title, r, cells, issues)
+        code = row.text(cols["Código"])
+        indicator = catalogue.indicator(code) if code else None
+        if indicator is None:
+            if code:
+                issues.append(CellIssue(tab.title, f"A{r}", code, "código desconocido", "warning"))
+            continue
+        office = row.text(cols.get("Oficina")).upper()
+        if office and (not indicator.office_indicator or office not in offices):
+            row.reject(cols.get("Oficina"), office, "oficina no válida para este indicador")
+            continue
+        try:
+            plan = {m: plan for m, tc, wc in month_cols if (plan := row.month(tc, wc)) is not None}
+            thresholds = row.thresholds(cols)
+        except _BadCell:
+            continue
+        edits.plans[(code, office)] = plan
+        edits.thresholds[code] = thresholds
+        kind = _KINDS.get(row.text(cols.get("Tipo")).lower())
+        if indicator.office_indicator and kind is not None:
+            edits.kinds[code] = kind
+    return edits
+
+
+class _BadCell(Exception):
+    """A cell of the row could not be read; the row is left as it was."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    tab: str
+    number: int
+    cells: tuple[str, ...]
+    issues: list[CellIssue]
+
+    def text(self, col: int | None) -> str:
+        return self.cells[col].strip() if col is not None and col < len(self.cells) else ""
+
+    def reject(self, col: int | None, value: str, reason: str) -> _BadCell:
+        address = f"{column_letter(col or 0)}{self.number}"
+        self.issues.append(CellIssue(self.tab, address, value, f"{reason}; la fila no se leyó"))
+        return _BadCell()
+
+    def figure(self, col: int | None, *, positive: bool = False) -> float | None:
+        text = self.text(col)
+        parsed = parse_number(text)
+        if parsed is None:
+            return None
+        if not isinstance(parsed, Number):
+            raise self.reject(col, text, parsed.reason)
+        if parsed.value < 0 or (positive and parsed.value == 0):
+            raise self.reject(col, text, "debe ser mayor que 0" if positive else "es negativo")
+        return parsed.value
+
+    def month(self, target_col: int | None, weight_col: int | None) -> MonthPlan | None:
+        target = self.figure(target_col, positive=True)
+        weight = self.figure(weight_col)
+        if target is None and weight is None:
+            return None
+        if target is None or weight is None:
+            missing = "la meta" if target is None else "la ponderación"
+            raise self.reject(target_col if target is None else weight_col, "", f"falta {missing}")
+        return MonthPlan(target=target, weight=weight)
+
+    def thresholds(self, cols: dict[str, int]) -> Thresholds | None:
+        heads = ("Umbral amarillo", "Umbral verde", "Umbral excedido")
+        values = [self.figure(cols.get(h)) for h in heads]
+        if all(v is None for v in values):
+            return None
+        yellow, green, exceeded = values
+        if yellow is None or green is None or exceeded is None:
+            raise self.reject(cols.get(heads[0]), "", "umbrales incompletos: escriba los tres")
+        try:
+            return Thresholds(yellow, green, exceeded)
+        except ValueError:
+            raise self.reject(
+                cols.get(heads[0]),
+                f"{yellow:g}/{green:g}/{exceeded:g}",
+                "umbrales fuera de orden (amarillo ≤ verde ≤ excedido)",
+            ) from None
+
+
+def parse_owners_tab(
+    tab: TabSnapshot, catalogue: Catalogue, issues: list[CellIssue], problems: list[str]
+) -> list[layout.OwnerLine] | None:
+    """The people on the owners tab; a row with a bad cell is left out and reported."""
+    keys = {fold(h): h for h in layout.OWNER_HEADERS}
+    located: tuple[int, dict[str, int]] | None = None
+    for r, cells in enumerate(tab.rows[:6]):
+        found = {keys[fold(c)]: i for i, c in enumerate(cells) if fold(c) in keys}
+        if "Nombre" in found:
+            located = (r, found)
+            break
+    if located is None:
+        problems.append(f"pestaña «{tab.title}»: no se encontró el encabezado «Nombre»; no se leyó")
+        return None
+    header, cols = located
+    units = {u.code for u in catalogue.units}
+    owners: list[layout.OwnerLine] = []
+    for r, cells in enumerate(tab.rows[header + 1 :], start=header + 2):
+        row = _Row(tab.title, r, cells, issues)
+        values = {h: row.text(cols.get(h)) for h in layout.OWNER_HEADERS}
+        if not values["Nombre"]:
+            continue
+        problem = _owner_problem(values, units)
+        if problem:
+            row.reject(cols.get(problem[0]), values[problem[0]], problem[1])
+            continue
+        owners.append(layout.OwnerLine(
+            values["Nombre"], values["Correo"], values["Telegram"],
+            ROLES[fold(values["Rol"])], values["Unidades"],
+        ))  # fmt: skip
+    return owners
+
+
+def _owner_problem(values: dict[str, str], units: set[str]) -> tuple[str, str] | None:
+    if values["Correo"] and not _EMAIL.match(values["Correo"]):
+        return "Correo", "correo no válido"
+    if values["Telegram"] and not _TELEGRAM.match(values["Telegram"]):
+        return "Telegram", "Telegram: escriba el id numérico o el @usuario"
+    role = ROLES.get(fold(values["Rol"]))
+    if role is None:
+        return "Rol", "rol no válido: captura, director o planeación"
+    listed = split_units(values["Unidades"])
+    unknown = [u for u in listed if u not in units]
+    if unknown:
+        return "Unidades", f"unidades desconocidas: {', '.join(unknown)}"
+    if not listed and role != "planning":
+        return "Unidades", "faltan las unidades"
+    return None
+
+
+def split_units(text: str) -> list[str]:
+    """`2.3, 2.4;OR-09` -> ['2.3', '2.4', 'OR-09']."""
+    return [u.strip().rstrip(".").upper() for u in re.split(r"[,;\s]+", text) if u.strip()]

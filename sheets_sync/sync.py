@@ -1,0 +1,260 @@
+"""`semaforo sync` and `semaforo sheet init`: read the grid, parse, apply in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from semaforo import models, repository, service, sync_repository
+from semaforo.db import transaction
+from sheets_sync import layout
+from sheets_sync.catalogue_tab import split_units
+from sheets_sync.cells import CellIssue
+from sheets_sync.parse import ParsedWorkbook, classify, parse_workbook, typed_cells
+from sheets_sync.workbook import TabLayout, Workbook, WorkbookError
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one sync run did, for the CLI, the scheduler and the run table."""
+
+    run_id: int | None
+    outcome: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    requests: int = 0
+    cells_read: int = 0
+    created: int = 0
+    changed: int = 0
+    cleared: int = 0
+    catalogue_changes: int = 0
+    owner_changes: int = 0
+    message: str = ""
+    issues: list[CellIssue] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """How many cells were rejected (their rows kept their last good values)."""
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def total_changes(self) -> int:
+        """Rows of captures, catalogue and owners this run changed."""
+        return (
+            self.created + self.changed + self.cleared + self.catalogue_changes + self.owner_changes
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The run as a JSON document (`semaforo sync --json`)."""
+        return {
+            "run": self.run_id, "outcome": self.outcome, "message": self.message,
+            "started_at": self.started_at.isoformat(), "finished_at": self.finished_at.isoformat(),
+            "requests": self.requests, "cells_read": self.cells_read,
+            "created": self.created, "changed": self.changed, "cleared": self.cleared,
+            "catalogue_changes": self.catalogue_changes, "owner_changes": self.owner_changes,
+            "rejected": self.rejected, "problems": self.problems,
+            "issues": [
+                {"tab": i.tab, "cell": i.cell, "value": i.value, "reason": i.reason,
+                 "severity": i.severity, "unit": i.unit}
+                for i in self.issues
+            ],
+        }  # fmt: skip
+
+
+def sync(
+    engine: Engine,
+    workbook: Workbook,
+    programme_id: str,
+    *,
+    name: str = "",
+    clock: Clock = models.utcnow,
+) -> SyncReport:
+    """Pull the workbook into the database. Any failure leaves the database as it was."""
+    started = clock()
+    report = SyncReport(run_id=None, outcome="failed", started_at=started, finished_at=started)
+    stored = service.programme(engine, programme_id)
+    try:
+        snapshot = workbook.read()
+        report.requests = snapshot.requests
+        parsed = parse_workbook(snapshot, stored.catalogue)
+        report.cells_read, report.issues, report.problems = (
+            parsed.cells_read, parsed.issues, parsed.problems,
+        )  # fmt: skip
+        with transaction(engine) as session:
+            _apply(session, programme_id, parsed, report, source=f"sheet:{name}", seen=started)
+            report.outcome, report.finished_at = "ok", clock()
+            report.run_id = _record(session, programme_id, name, report)
+    except WorkbookError as exc:
+        report.message = str(exc)
+    except Exception as exc:  # the run must be recorded whatever broke; the data stays as it was
+        log.exception("sync of %s failed", programme_id)
+        report.message = f"error inesperado: {type(exc).__name__}: {exc}"
+    if report.outcome != "ok":
+        report.created = report.changed = report.cleared = 0
+        report.catalogue_changes = report.owner_changes = 0
+        report.finished_at = clock()
+        with transaction(engine) as session:
+            report.run_id = _record(session, programme_id, name, report)
+    log.info(
+        "sync %s: %s, %d requests, %d cells, %d changes, %d rejected",
+        programme_id, report.outcome, report.requests, report.cells_read,
+        report.total_changes, report.rejected,
+    )  # fmt: skip
+    return report
+
+
+def _apply(
+    session: Session,
+    programme_id: str,
+    parsed: ParsedWorkbook,
+    report: SyncReport,
+    *,
+    source: str,
+    seen: dt.datetime,
+) -> None:
+    if parsed.catalogue is not None:
+        report.catalogue_changes = sync_repository.apply_plans(
+            session=session, programme_id=programme_id, plans=parsed.catalogue.plans
+        ) + sync_repository.apply_indicator_settings(
+            session=session, programme_id=programme_id,
+            thresholds=parsed.catalogue.thresholds, kinds=parsed.catalogue.kinds,
+        )  # fmt: skip
+    if parsed.owners is not None:
+        report.owner_changes = sync_repository.upsert_owners(
+            session=session, programme_id=programme_id,
+            owners=[
+                (o.name, o.email, o.telegram, o.role, split_units(o.units)) for o in parsed.owners
+            ],
+        )  # fmt: skip
+    stats = repository.apply_captures(
+        session=session, programme_id=programme_id, rows=parsed.captures.values(),
+        source=source, seen_at=seen,
+    )  # fmt: skip
+    report.created, report.changed = stats.created, stats.changed
+    report.cleared = sync_repository.clear_captures(
+        session=session, programme_id=programme_id, keys=parsed.cleared, source=source,
+        seen_at=seen,
+    )  # fmt: skip
+
+
+def _record(session: Session, programme_id: str, name: str, report: SyncReport) -> int | None:
+    run = models.SyncRun(
+        programme_id=programme_id, workbook=name, started_at=report.started_at,
+        finished_at=report.finished_at, requests=report.requests, cells_read=report.cells_read,
+        changed=report.total_changes, rejected=report.rejected, outcome=report.outcome,
+        message=report.message,
+    )  # fmt: skip
+    sync_repository.record_run(session=session, run=run)
+    return run.id
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def init_workbook(
+    engine: Engine, workbook: Workbook, programme_id: str, *, progress: Progress | None = None
+) -> int:
+    """Build or update the workbook from the catalogue, keeping every typed cell.
+
+    Cells already typed in the workbook win; a month cell that is empty in the workbook but
+    has a value in the database (e.g. imported from CSV) gets that value. Returns the requests.
+    """
+    step = progress or (lambda done, total, what: None)
+    total = 15
+    step(0, total, "leyendo el libro")
+    try:
+        snapshot = workbook.read()
+    except WorkbookError as exc:
+        if "no existe" not in str(exc):
+            raise
+        snapshot = None
+    stored = service.programme(engine, programme_id)
+    catalogue = stored.catalogue
+    tabs = classify(snapshot, catalogue) if snapshot else {}
+    with transaction(engine) as session:
+        db_rows = repository.export_captures(session=session, programme_id=programme_id)
+        owners = sync_repository.owners_with_units(session=session, programme_id=programme_id)
+    editors = _editors(owners)
+    layouts: list[TabLayout] = [
+        layout.catalogue_tab(catalogue, title=_title(tabs, "catalogue", "Catálogo"))
+    ]
+    layouts.append(
+        layout.owners_tab(
+            programme_id, _owner_lines(owners), title=_title(tabs, "owners", "Responsables")
+        )
+    )
+    step(2, total, "catálogo y responsables")
+    for month in range(1, 13):
+        key = f"month-{month:02d}"
+        typed = dict(typed_cells(tabs[key])) if key in tabs else {}
+        for row in db_rows:
+            if (
+                row.month == month
+                and row.year == catalogue.year
+                and not any(typed.get((row.indicator, row.office), ()))
+            ):
+                typed[(row.indicator, row.office)] = _texts(row)
+        title = _title(tabs, key, layout.capture_title(catalogue.year, month))
+        layouts.append(
+            layout.capture_tab(catalogue, month, title=title, typed=typed, editors=editors)
+        )
+        step(2 + month, total, title)
+    requests = snapshot.requests if snapshot else 0
+    requests += workbook.write(layouts)
+    step(total, total, "listo")
+    return requests
+
+
+ROLE_WORDS = {"capture": "captura", "director": "director", "planning": "planeación"}
+
+
+def _owner_lines(owners: list[tuple[models.Owner, list[str]]]) -> list[layout.OwnerLine]:
+    return [
+        layout.OwnerLine(
+            o.name,
+            o.email or "",
+            str(o.telegram_id or o.telegram_username or ""),
+            ROLE_WORDS[o.role],
+            ", ".join(units),
+        )
+        for o, units in owners
+    ]
+
+
+def _title(tabs: dict[str, Any], key: str, default: str) -> str:
+    return str(tabs[key].title) if key in tabs else default
+
+
+def _texts(row: Any) -> tuple[str, ...]:
+    def fmt(v: float | None) -> str:
+        return "" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+
+    return (
+        fmt(row.numerator),
+        fmt(row.denominator),
+        fmt(row.value),
+        row.justification,
+        row.evidence,
+    )
+
+
+def _editors(owners: list[tuple[models.Owner, list[str]]]) -> dict[str, tuple[str, ...]]:
+    """Unit -> e-mails allowed to edit its rows: its owners and the planning area."""
+    planning = tuple(o.email for o, _ in owners if o.role == "planning" and o.email)
+    editors: dict[str, list[str]] = {}
+    for owner, units in owners:
+        if owner.email and owner.role != "planning":
+            for unit in units:
+                editors.setdefault(unit, []).append(owner.email)
+    return {unit: tuple(dict.fromkeys([*emails, *planning])) for unit, emails in editors.items()}

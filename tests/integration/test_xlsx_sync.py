@@ -1,0 +1,248 @@
+"""`sheet init` and `sync` on a real .xlsx file and a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel, func, select
+
+from scoring import Colour
+from semaforo import models, repository, service
+from semaforo.catalogue import catalogues_root
+from semaforo.db import create_schema, make_engine, transaction
+from sheets_sync.sync import init_workbook, sync
+from sheets_sync.workbook import WorkbookError
+from sheets_sync.xlsx import XlsxWorkbook
+
+PAT = "pat-inm-2019"
+SAMPLE = (catalogues_root() / PAT / "sample-captures.csv").read_text(encoding="utf-8")
+AS_OF = dt.date(2019, 4, 10)
+
+
+def rows_in(engine: Engine, table: type[SQLModel]) -> int:
+    with transaction(engine) as session:
+        return int(session.exec(select(func.count()).select_from(table)).one())
+
+
+def find_row(path: Path, tab: str, code: str, office: str = "") -> int:
+    ws = load_workbook(path)[tab]
+    for row in ws.iter_rows(min_row=3):
+        if row[0].value == code and (row[1].value or "") == office:
+            return row[0].row
+    raise AssertionError(f"{code} not in {tab}")
+
+
+def type_cells(path: Path, tab: str, cells: dict[str, Any]) -> None:
+    book = load_workbook(path)
+    for address, value in cells.items():
+        book[tab][address] = value
+    book.save(path)
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> XlsxWorkbook:
+    return XlsxWorkbook(tmp_path / "pat.xlsx")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workbook `sheet init` builds from the PAT 2019 and its sample (built once: slow)."""
+    folder = tmp_path_factory.mktemp("built")
+    engine = make_engine(f"sqlite:///{folder / 'db.sqlite'}")
+    create_schema(engine)
+    service.import_captures(engine, PAT, SAMPLE, source="csv:sample")
+    init_workbook(engine, XlsxWorkbook(folder / "pat.xlsx"), PAT)
+    engine.dispose()
+    return folder / "pat.xlsx"
+
+
+@pytest.fixture
+def ready(engine: Engine, workbook: XlsxWorkbook, built: Path) -> XlsxWorkbook:
+    """The PAT 2019 with its sample captures, and a copy of the workbook built from it."""
+    service.import_captures(engine, PAT, SAMPLE, source="csv:sample")
+    shutil.copyfile(built, workbook.path)
+    return workbook
+
+
+def test_init_then_sync_of_an_unchanged_workbook_writes_nothing(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    history = rows_in(engine, models.CaptureHistory)
+    report = sync(engine, ready, PAT)
+    assert report.outcome == "ok" and report.total_changes == 0 and report.rejected == 0
+    assert rows_in(engine, models.CaptureHistory) == history
+    assert rows_in(engine, models.SyncRun) == 1  # only the run itself is recorded
+
+
+def test_workbook_has_catalogue_owners_and_twelve_month_tabs(ready: XlsxWorkbook) -> None:
+    titles = load_workbook(ready.path).sheetnames
+    assert titles[:2] == ["Catálogo", "Responsables"]
+    assert titles[2:] == [f"{m} 2019" for m in (
+        "Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre",
+        "Octubre", "Noviembre", "Diciembre")]  # fmt: skip
+    march = load_workbook(ready.path)["Marzo 2019"]
+    assert march.freeze_panes == "B3"
+    row = find_row(ready.path, "Marzo 2019", "1.1.1")
+    assert march[f"F{row}"].value == "no programado"  # 1.1.1 is due in December only
+
+
+def test_editing_a_value_changes_status_and_history_keeps_both(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    row = find_row(ready.path, "Marzo 2019", "2.3.1")
+    before = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node.score
+    type_cells(ready.path, "Marzo 2019", {f"G{row}": 50, f"H{row}": 100})
+    report = sync(engine, ready, PAT)
+    assert report.changed == 1
+    after = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node.score
+    assert after == pytest.approx(50.0) and after != before
+    with transaction(engine) as session:
+        history = repository.capture_history(session=session, programme_id=PAT, indicator="2.3.1")
+        march = [(h.change, h.numerator) for h in history if h.month == 3]
+    assert march[0][0] == "created" and march[-1] == ("changed", 50.0)
+
+
+BAD_VALUES = [
+    ("N/A", "no es un valor"),
+    ("—", "no es un valor"),
+    ("=G5/0", "fórmula"),
+    (dt.datetime(2019, 3, 15), "fecha"),
+    (-5, "negativo"),
+    ("doce", "no es un número"),
+]
+
+
+@pytest.mark.parametrize(("typed", "reason"), BAD_VALUES)
+def test_a_bad_value_is_rejected_and_the_last_good_value_is_still_scored(
+    engine: Engine, ready: XlsxWorkbook, typed: object, reason: str
+) -> None:
+    row = find_row(ready.path, "Marzo 2019", "2.3.1")
+    good = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node.score
+    other = find_row(ready.path, "Marzo 2019", "2.3.2")
+    type_cells(ready.path, "Marzo 2019", {f"G{row}": typed, f"G{other}": 1, f"H{other}": 2})
+    report = sync(engine, ready, PAT)
+    rejected = [i for i in report.issues if i.severity == "error"]
+    assert len(rejected) == 1
+    assert (rejected[0].tab, rejected[0].cell) == ("Marzo 2019", f"G{row}") and reason in rejected[
+        0
+    ].reason
+    assert report.changed == 1  # 2.3.2 still landed
+    after = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node.score
+    assert after == good
+
+
+def test_a_zero_denominator_is_rejected_naming_the_denominator_cell(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    row = find_row(ready.path, "Marzo 2019", "2.3.1")
+    type_cells(ready.path, "Marzo 2019", {f"H{row}": 0})
+    report = sync(engine, ready, PAT)
+    assert [(i.cell, i.severity) for i in report.issues] == [(f"H{row}", "error")]
+
+
+def test_numerator_above_denominator_lands_with_a_warning(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    row = find_row(ready.path, "Marzo 2019", "2.3.1")
+    type_cells(ready.path, "Marzo 2019", {f"G{row}": 120, f"H{row}": 100})
+    report = sync(engine, ready, PAT)
+    assert report.changed == 1 and [i.severity for i in report.issues] == ["warning"]
+
+
+def test_people_style_numbers_are_read_as_meant(engine: Engine, ready: XlsxWorkbook) -> None:
+    row = find_row(ready.path, "Marzo 2019", "5.4.3.1")  # minutes of downtime, a count
+    type_cells(ready.path, "Marzo 2019", {f"I{row}": " 1,314 "})
+    report = sync(engine, ready, PAT)
+    assert report.rejected == 0
+    node = service.status(engine, PAT, code="5.4.3.1", period="2019-03", as_of=AS_OF).node
+    assert node.achieved == 1314 and node.score == pytest.approx(100.0)
+
+
+def test_a_cleared_cell_is_recorded_as_cleared(engine: Engine, ready: XlsxWorkbook) -> None:
+    row = find_row(ready.path, "Marzo 2019", "2.3.1")
+    type_cells(ready.path, "Marzo 2019", {f"G{row}": 10, f"H{row}": 10})
+    sync(engine, ready, PAT)
+    type_cells(
+        ready.path,
+        "Marzo 2019",
+        {f"G{row}": None, f"H{row}": None, f"J{row}": None, f"K{row}": None},
+    )
+    report = sync(engine, ready, PAT)
+    assert report.cleared == 1
+    node = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node
+    assert node.colour is Colour.MISSING
+    with transaction(engine) as session:
+        history = repository.capture_history(session=session, programme_id=PAT, indicator="2.3.1")
+        assert history[-1].change == "cleared"
+
+
+def test_moved_columns_inserted_rows_and_a_renamed_tab_are_still_read(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    book = load_workbook(ready.path)
+    ws = book["Marzo 2019"]
+    ws.title = "Captura marzo (no mover)"
+    ws.insert_rows(5, 3)  # someone inserted rows
+    ws.move_range("G2:H400", cols=8)  # numerator/denominator moved to the far right
+    book.save(ready.path)
+    row = find_row(ready.path, "Captura marzo (no mover)", "2.3.1")
+    type_cells(ready.path, "Captura marzo (no mover)", {f"O{row}": 7, f"P{row}": 10})
+    report = sync(engine, ready, PAT)
+    assert report.rejected == 0 and report.changed == 1
+    node = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node
+    assert node.score == pytest.approx(70.0)
+
+
+def test_a_deleted_header_is_reported_and_nothing_in_that_tab_is_misread(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    type_cells(ready.path, "Marzo 2019", {"H2": "Base"})  # «Denominador» renamed
+    history = rows_in(engine, models.CaptureHistory)
+    report = sync(engine, ready, PAT)
+    assert any("Marzo 2019" in p and "Denominador" in p for p in report.problems)
+    assert rows_in(engine, models.CaptureHistory) == history
+
+
+def test_re_running_init_keeps_every_typed_value(engine: Engine, ready: XlsxWorkbook) -> None:
+    row = find_row(ready.path, "Marzo 2019", "2.3.1")
+    type_cells(ready.path, "Marzo 2019", {f"G{row}": "N/A", f"J{row}": "sin datos aún"})
+    init_workbook(engine, ready, PAT)
+    ws = load_workbook(ready.path)["Marzo 2019"]
+    assert (ws[f"G{row}"].value, ws[f"J{row}"].value) == ("N/A", "sin datos aún")
+
+
+def test_office_targets_come_from_the_catalogue_tab(engine: Engine, ready: XlsxWorkbook) -> None:
+    row = find_row(ready.path, "Catálogo", "10.1")
+    type_cells(ready.path, "Catálogo", {f"P{row}": 95, f"Q{row}": 12.5})  # Mar meta, Mar pond.
+    office_row = find_row(ready.path, "Marzo 2019", "10.1", "OR-09")
+    type_cells(ready.path, "Marzo 2019", {f"G{office_row}": 95, f"H{office_row}": 100})
+    report = sync(engine, ready, PAT)
+    assert report.catalogue_changes == 1 and report.created == 1, report.issues
+    node = service.status(engine, PAT, code="10.1", period="2019-03", as_of=AS_OF).node
+    assert node.score == pytest.approx(100.0)
+
+
+def test_a_missing_workbook_fails_the_run_and_changes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    service.import_captures(engine, PAT, SAMPLE, source="csv:sample")
+    history = rows_in(engine, models.CaptureHistory)
+    report = sync(engine, XlsxWorkbook(tmp_path / "nada.xlsx"), PAT)
+    assert report.outcome == "failed" and "no existe" in report.message
+    assert rows_in(engine, models.CaptureHistory) == history
+    with transaction(engine) as session:
+        run = session.exec(select(models.SyncRun)).one()
+        assert (run.outcome, run.changed) == ("failed", 0)
+
+
+def test_a_corrupt_file_is_a_workbook_error(tmp_path: Path) -> None:
+    path = tmp_path / "roto.xlsx"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(WorkbookError, match="no se pudo leer"):
+        XlsxWorkbook(path).read()
