@@ -44,6 +44,11 @@ class SyncReport:
     problems: list[str] = field(default_factory=list)
 
     @property
+    def rejected_issues(self) -> list[CellIssue]:
+        """The rejected cells (their rows kept their last good values)."""
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
     def rejected(self) -> int:
         """How many cells were rejected (their rows kept their last good values)."""
         return sum(1 for i in self.issues if i.severity == "error")
