@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
@@ -172,9 +173,21 @@ def upsert_owners(
     return changed
 
 
-def owners_with_units(
-    *, session: Session, programme_id: str
-) -> list[tuple[models.Owner, list[str]]]:
+@dataclass(frozen=True, slots=True)
+class OwnerView:
+    """An owner as plain data, usable after the session is closed."""
+
+    id: int
+    name: str
+    email: str | None
+    telegram_id: int | None
+    telegram_username: str | None
+    role: str
+    units: tuple[str, ...]
+    unreachable: bool = False
+
+
+def owners_with_units(*, session: Session, programme_id: str) -> list[OwnerView]:
     """Every owner of the programme with the units they answer for."""
     owners = session.exec(
         select(models.Owner)
@@ -184,7 +197,14 @@ def owners_with_units(
     units: dict[int, list[str]] = {}
     for link in session.exec(select(models.OwnerUnit)):
         units.setdefault(link.owner_id, []).append(link.unit_code)
-    return [(o, units.get(o.id or -1, [])) for o in owners]
+    return [
+        OwnerView(
+            id=o.id or 0, name=o.name, email=o.email, telegram_id=o.telegram_id,
+            telegram_username=o.telegram_username, role=o.role,
+            units=tuple(units.get(o.id or -1, [])), unreachable=o.unreachable,
+        )
+        for o in owners
+    ]  # fmt: skip
 
 
 def record_run(*, session: Session, run: models.SyncRun) -> None:

@@ -289,7 +289,7 @@ def grid_size(tab: TabLayout) -> JSON:
     ]
     # One more row and column than the frozen panes: the API refuses to freeze a whole grid.
     rows = max(
-        [len(tab.rows), tab.frozen_rows + 1, *(r.end_row for r in ranges)]
+        [len(tab.rows) + tab.spare_rows, tab.frozen_rows + 1, *(r.end_row for r in ranges)]
         + [row + 1 for row, _ in tab.notes]
     )
     cols = max(

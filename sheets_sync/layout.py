@@ -210,6 +210,7 @@ def catalogue_tab(catalogue: Catalogue, *, title: str = "Catálogo") -> TabLayou
         ),
         number_cells=(CellRange(2, last, 6, len(CATALOGUE_HEADERS)),),
         column_widths=(80, 60, 60, 320),
+        spare_rows=300,
     )
 
 
@@ -253,4 +254,5 @@ def owners_tab(
         frozen_rows=HEADER_ROW,
         fills=((CellRange(0, 2, 0, len(OWNER_HEADERS)), Fill.HEADER),),
         column_widths=(220, 220, 140, 90, 160),
+        spare_rows=300,
     )

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from semaforo import models, repository, service, sync_repository
 from semaforo.db import transaction
+from semaforo.sync_repository import OwnerView
 from sheets_sync import layout
 from sheets_sync.catalogue_tab import split_units
 from sheets_sync.cells import CellIssue
@@ -224,16 +225,16 @@ def init_workbook(
 ROLE_WORDS = {"capture": "captura", "director": "director", "planning": "planeación"}
 
 
-def _owner_lines(owners: list[tuple[models.Owner, list[str]]]) -> list[layout.OwnerLine]:
+def _owner_lines(owners: list[OwnerView]) -> list[layout.OwnerLine]:
     return [
         layout.OwnerLine(
             o.name,
             o.email or "",
             str(o.telegram_id or o.telegram_username or ""),
             ROLE_WORDS[o.role],
-            ", ".join(units),
+            ", ".join(o.units),
         )
-        for o, units in owners
+        for o in owners
     ]
 
 
@@ -254,12 +255,12 @@ def _texts(row: Any) -> tuple[str, ...]:
     )
 
 
-def _editors(owners: list[tuple[models.Owner, list[str]]]) -> dict[str, tuple[str, ...]]:
+def _editors(owners: list[OwnerView]) -> dict[str, tuple[str, ...]]:
     """Unit -> e-mails allowed to edit its rows: its owners and the planning area."""
-    planning = tuple(o.email for o, _ in owners if o.role == "planning" and o.email)
+    planning = tuple(o.email for o in owners if o.role == "planning" and o.email)
     editors: dict[str, list[str]] = {}
-    for owner, units in owners:
+    for owner in owners:
         if owner.email and owner.role != "planning":
-            for unit in units:
+            for unit in owner.units:
                 editors.setdefault(unit, []).append(owner.email)
     return {unit: tuple(dict.fromkeys([*emails, *planning])) for unit, emails in editors.items()}

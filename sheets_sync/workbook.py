@@ -93,6 +93,9 @@ class TabLayout:
     formulas: bool = False
     """Whether string values starting with '=' are formulas (user-entered) or plain text."""
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Cell notes keyed by 0-based (row, column), like `CellRange`."""
+    spare_rows: int = 0
+    """Blank rows kept below the values for people to add entries (owners, office targets)."""
 
 
 class Workbook(Protocol):

@@ -196,3 +196,27 @@ def test_the_cli_runs_init_and_sync_against_the_local_server(
     assert out.returncode == 0, out.stderr
     run = json.loads(out.stdout)
     assert run["outcome"] == "ok" and run["requests"] <= 2
+
+
+def test_owners_from_the_sheet_get_protected_capture_ranges_on_the_next_init(
+    engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    people = [
+        ("Ana Pérez", "ana@inm.example.mx", "@ana_perez", "captura", "2.3"),
+        ("Eva Mora", "eva@inm.example.mx", "", "planeación", ""),
+        ("Sin Correo", "", "12345678", "director", "2"),
+        ("Mal Rol", "x@inm.example.mx", "", "jefa", "2.3"),
+    ]
+    for r, person in enumerate(people, start=3):
+        for c, value in zip("ABCDE", person, strict=True):
+            ready.set_cell(SHEET, "Responsables", f"{c}{r}", value)
+    report = sync(engine, open_workbook(), PAT)
+    assert report.owner_changes == 3
+    assert [(i.cell, i.severity) for i in report.issues] == [("D6", "error")]  # the bad role
+    init_workbook(engine, open_workbook(writable=True), PAT)
+    ranges = ready.tab(SHEET, "Marzo 2019").protected_ranges
+    area = [p for p in ranges if p.get("description") == "Captura de 2.3"]
+    assert len(area) == 1
+    editors = set(area[0]["editors"]["users"])
+    assert {"ana@inm.example.mx", "eva@inm.example.mx"} <= editors
+    assert ready.cell(SHEET, "Responsables", "A3") == "Ana Pérez"  # init keeps the people
