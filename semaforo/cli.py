@@ -94,6 +94,20 @@ def _parser() -> argparse.ArgumentParser:
     exp = _cmd(cap_sub, "export", "print every capture as CSV", _captures_export, common)
     exp.add_argument("--output", type=Path, help="write to this file instead of stdout")
 
+    own = sub.add_parser("owners", help="the people who capture, direct and plan")
+    own_sub = own.add_subparsers(title="owners commands", required=True)
+    add = _cmd(own_sub, "add", "add or update a person", _owners_add, common)
+    add.add_argument("name")
+    add.add_argument("--telegram-id", type=int, help="the person's numeric Telegram id")
+    add.add_argument("--username", help="the person's Telegram @username")
+    add.add_argument("--email", help="for protected ranges in the workbook and invitations")
+    add.add_argument("--role", required=True, choices=("capture", "director", "planning"))
+    add.add_argument("--units", default="", help="unit codes, e.g. 2.3,2.4")
+    inv = _cmd(own_sub, "invite", "a one-time code to register with /start CODE", _owners_invite,
+               common)  # fmt: skip
+    inv.add_argument("email")
+    _cmd(own_sub, "list", "everyone with their role and units", _owners_list, common)
+
     sheet = sub.add_parser("sheet", help="the capture workbook")
     sheet_sub = sheet.add_subparsers(title="sheet commands", required=True)
     _cmd(sheet_sub, "init", "build or update the workbook from the catalogue", _sheet_init, common)
@@ -201,6 +215,38 @@ def _captures_export(args: argparse.Namespace, settings: Settings, programme: st
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _owners_add(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from semaforo.owners import add_owner
+
+    owner = add_owner(
+        _engine(settings), programme, name=args.name, role=args.role,
+        units=args.units.split(","), telegram_id=args.telegram_id, username=args.username,
+        email=args.email,
+    )  # fmt: skip
+    print(f"{owner.name}: {owner.role}, unidades {', '.join(owner.units) or 'todas'}")
+    return EXIT_OK
+
+
+def _owners_invite(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from semaforo.owners import INVITE_DAYS, invite
+
+    owner, code = invite(_engine(settings), programme, args.email)
+    print(f"código para {owner.name}: {code}")
+    print(f"que envíe al bot: /start {code}  (un solo uso, vence en {INVITE_DAYS} días)")
+    return EXIT_OK
+
+
+def _owners_list(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from semaforo.owners import list_owners
+
+    for o in list_owners(_engine(settings), programme):
+        telegram = o.telegram_username or (str(o.telegram_id) if o.telegram_id else "—")
+        flag = " (no recibe mensajes)" if o.unreachable else ""
+        print(f"{o.name:30} {o.role:9} {telegram:16} {o.email or '—':30} "
+              f"{', '.join(o.units) or 'todas'}{flag}")  # fmt: skip
     return EXIT_OK
 
 

@@ -165,3 +165,14 @@ class SyncRun(SQLModel, table=True):
     rejected: int = 0
     outcome: str = Field(default="running", max_length=12)  # ok | failed
     message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Invite(SQLModel, table=True):
+    """A one-time registration code for `/start CODE`; only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None

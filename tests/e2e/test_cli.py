@@ -136,3 +136,14 @@ def test_the_institution_tree_is_printed_in_spanish(db: Path) -> None:
     assert "Programa Anual de Trabajo del INM 2019" in out.stdout
     assert "2 Dirección General de Control y Verificación Migratoria" in out.stdout
     assert "Periodo 2019-T1" in out.stdout
+
+
+def test_owners_are_added_listed_and_invited_from_the_command_line(db: Path) -> None:
+    added = semaforo("owners", "add", "Ana Pérez", "--telegram-id", "111", "--role", "director",
+                     "--units", "2.3,2.4", "--email", "ana@inm.example.mx", db=db)  # fmt: skip
+    assert added.returncode == 0 and "director, unidades 2.3, 2.4" in added.stdout
+    assert "Ana Pérez" in semaforo("owners", "list", db=db).stdout
+    invited = semaforo("owners", "invite", "ana@inm.example.mx", db=db)
+    assert invited.returncode == 0 and "/start " in invited.stdout
+    bad = semaforo("owners", "add", "X", "--role", "capture", "--units", "2.9", db=db)
+    assert bad.returncode == 2 and "¿quiso decir" in bad.stderr
