@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from scoring import Catalogue
@@ -41,3 +42,10 @@ def may_see(catalogue: Catalogue, code: str, *, visible: frozenset[str] | None) 
     if indicator.office_indicator:
         return any(u.code in visible for u in catalogue.offices())
     return indicator.unit in visible
+
+
+ROLE_WORDS = {"capture": "captura", "director": "director", "planning": "planeación"}
+"""How each role is written in the workbook (Spanish)."""
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TELEGRAM_USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{4,31}$")

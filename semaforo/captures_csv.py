@@ -9,12 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scoring import Catalogue, Indicator, Kind
-from semaforo.codes import nearest_codes
+from semaforo.codes import fold, nearest_codes
 from semaforo.values import Number, Rejected, parse_number
 
 HEADER = (
@@ -147,7 +146,7 @@ def _office(text: str, indicator: Indicator, offices: dict[str, str]) -> str:
         return ""
     if not text:
         raise _RowError(f"{indicator.code} es de las Oficinas de Representación: falta la oficina")
-    code = offices.get(_fold(text))
+    code = offices.get(fold(text))
     if code is None:
         raise _RowError(f"oficina desconocida: «{text}»; use p. ej. OR-09 o Ciudad de México")
     return code
@@ -196,11 +195,6 @@ def _amount(text: str, label: str, *, required: bool) -> float | None:
     return parsed.value
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _office_lookup(catalogue: Catalogue) -> dict[str, str]:
     """Every way an office may be written: OR-09, 09, 9, its name, or its entity's name."""
     lookup: dict[str, str] = {}
@@ -210,7 +204,7 @@ def _office_lookup(catalogue: Catalogue) -> dict[str, str]:
         if number.isdigit():
             keys = (*keys, number, str(int(number)))
         for key in keys:
-            lookup[_fold(key)] = office.code
+            lookup[fold(key)] = office.code
     return lookup
 
 

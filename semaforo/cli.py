@@ -156,8 +156,9 @@ def _engine(settings: Settings) -> Engine:
 
 
 def _catalogue_load(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    findings = service.load_catalogue(_engine(settings), programme)
-    stored = service.programme(_engine(settings), programme)
+    engine = _engine(settings)
+    findings = service.load_catalogue(engine, programme)
+    stored = service.programme(engine, programme)
     central = [i for i in stored.catalogue.indicators if not i.office_indicator]
     print(
         f"{programme}: {len(stored.catalogue.units)} unidades, {len(central)} indicadores "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Sequence
 
 
@@ -22,3 +23,9 @@ def nearest_codes(code: str, known: Sequence[str], limit: int = 3) -> list[str]:
     ]
     ranked = [k for k in close if k in siblings] + [k for k in close if k not in siblings]
     return (ranked or siblings)[:limit]
+
+
+def fold(text: str) -> str:
+    """Text compared without case, accents or extra spaces: «Código» matches «codigo»."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

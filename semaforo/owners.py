@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
 from semaforo import models, service
-from semaforo.access import ROLES
+from semaforo.access import EMAIL, ROLES, TELEGRAM_USERNAME
 from semaforo.codes import nearest_codes, normalise_code
 from semaforo.db import transaction
 from semaforo.errors import SemaforoError, UnknownCode
 from semaforo.sync_repository import OwnerView, owners_with_units
 
-_USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{4,31}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # No 0/O, 1/I/L: the code may be read aloud or typed from a printed page.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_DAYS = 7
@@ -52,9 +49,9 @@ def add_owner(
         raise OwnerError(f"rol «{role}» no válido; use {', '.join(ROLES)}")
     if telegram_id is not None and telegram_id <= 0:
         raise OwnerError(f"el id de Telegram debe ser un número positivo, no {telegram_id}")
-    if username is not None and not _USERNAME.match(username):
+    if username is not None and not TELEGRAM_USERNAME.match(username):
         raise OwnerError(f"usuario de Telegram «{username}» no válido; p. ej. @ana_perez")
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not EMAIL.match(email):
         raise OwnerError(f"correo «{email}» no válido")
     catalogue = service.programme(engine, programme_id).catalogue
     codes = [normalise_code(u) for u in units if u.strip()]

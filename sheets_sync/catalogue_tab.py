@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from scoring import MONTH_KEYS, Catalogue, Kind, MonthPlan, Thresholds
+from semaforo.access import EMAIL, TELEGRAM_USERNAME
 from semaforo.values import Number, parse_number
 from sheets_sync import layout
 from sheets_sync.cells import CellIssue, column_letter
@@ -17,8 +18,6 @@ ROLES = {
     "planeacion": "planning", "planeación": "planning", "planning": "planning",
 }  # fmt: skip
 _KINDS = {word: kind for kind, word in layout.KIND_WORDS.items()}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TELEGRAM = re.compile(r"^(@[A-Za-z0-9_]{5,32}|\d{3,15})$")
 
 
 @dataclass(slots=True)
@@ -167,9 +166,9 @@ def parse_owners_tab(
 
 
 def _owner_problem(values: dict[str, str], units: set[str]) -> tuple[str, str] | None:
-    if values["Correo"] and not _EMAIL.match(values["Correo"]):
+    if values["Correo"] and not EMAIL.match(values["Correo"]):
         return "Correo", "correo no válido"
-    if values["Telegram"] and not _TELEGRAM.match(values["Telegram"]):
+    if values["Telegram"] and not _telegram_ok(values["Telegram"]):
         return "Telegram", "Telegram: escriba el id numérico o el @usuario"
     role = ROLES.get(fold(values["Rol"]))
     if role is None:
@@ -181,6 +180,11 @@ def _owner_problem(values: dict[str, str], units: set[str]) -> tuple[str, str] |
     if not listed and role != "planning":
         return "Unidades", "faltan las unidades"
     return None
+
+
+def _telegram_ok(text: str) -> bool:
+    """A numeric Telegram id, or an @username."""
+    return text.isdigit() or (text.startswith("@") and bool(TELEGRAM_USERNAME.match(text)))
 
 
 def split_units(text: str) -> list[str]:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
+from semaforo.codes import fold
 from sheets_sync.workbook import TabSnapshot
 
-
-def fold(text: str) -> str:
-    """Header text compared without case, accents or extra spaces."""
-    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+__all__ = ["fold", "header_columns"]
 
 
 def header_columns(tab: TabSnapshot, wanted: Sequence[str]) -> tuple[int, dict[str, int]] | None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from semaforo import models, repository, service, sync_repository
+from semaforo.access import ROLE_WORDS
 from semaforo.db import transaction
 from semaforo.sync_repository import OwnerView
 from sheets_sync import layout
@@ -220,9 +221,6 @@ def init_workbook(
     requests += workbook.write(layouts)
     step(total, total, "listo")
     return requests
-
-
-ROLE_WORDS = {"capture": "captura", "director": "director", "planning": "planeación"}
 
 
 def _owner_lines(owners: list[OwnerView]) -> list[layout.OwnerLine]:
