@@ -176,3 +176,25 @@ class Invite(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
+
+
+class Reminder(SQLModel, table=True):
+    """The reminder ledger: one row per (owner, kind, period), claimed before the send.
+
+    `state` goes claimed → sent | skipped | unreachable | failed. The unique key is what makes a
+    reminder go out once: a second claim of the same (owner, kind, period) fails in the database.
+    """
+
+    __table_args__ = (UniqueConstraint("programme_id", "owner_id", "kind", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    owner_id: int = Field(foreign_key="owner.id", index=True)
+    kind: str = Field(max_length=24)  # due_soon | last_day | overdue | director_digest | weekly
+    period: str = Field(max_length=16)  # 2019-03, or 2019-W12 for the weekly digest
+    state: str = Field(default="claimed", max_length=12)
+    indicators: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    claimed_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+    message_id: int | None = None
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
