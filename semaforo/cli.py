@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from scoring import PeriodError
-from semaforo import repository, service
+from semaforo import cli_service, repository, service
 from semaforo.captures_csv import to_csv
 from semaforo.catalogue import CatalogueError, available_programmes, load_programme
 from semaforo.catalogue_check import check, has_errors
@@ -127,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--depth", type=int, default=1, help="levels of children to show")
     st.add_argument("--json", action="store_true", help="as JSON")
     st.add_argument("--locale", choices=("es", "en"), help="language (default SEMAFORO_LOCALE)")
+    cli_service.register(sub, common, _cmd)
     return parser
 
 

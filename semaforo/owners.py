@@ -130,6 +130,57 @@ def redeem(
     return _view(engine, programme_id, owner_id)
 
 
+def identify(engine: Engine, programme_id: str, telegram_id: int) -> OwnerView | None:
+    """The registered person behind a Telegram account, if any."""
+    return next(
+        (o for o in list_owners(engine, programme_id) if o.telegram_id == telegram_id), None
+    )
+
+
+def register(
+    engine: Engine, programme_id: str, *, telegram_id: int, username: str | None
+) -> OwnerView | None:
+    """`/start` without a code: the person already tied to this account, or listed by @username.
+
+    An @username binds only a person with no Telegram account yet, so a handle that changes
+    hands later cannot take over someone already registered.
+    """
+    known = identify(engine, programme_id, telegram_id)
+    if known is not None or not username:
+        return known
+    handle = "@" + username.lstrip("@").lower()
+    with transaction(engine) as session:
+        owners = session.exec(
+            select(models.Owner).where(models.Owner.programme_id == programme_id)
+        ).all()
+        match = [
+            o for o in owners
+            if o.telegram_id is None and (o.telegram_username or "").lower() == handle
+        ]  # fmt: skip
+        if len(match) != 1:
+            return None
+        match[0].telegram_id = telegram_id
+        match[0].unreachable = False
+        session.add(match[0])
+        owner_id = match[0].id
+    assert owner_id is not None
+    return _view(engine, programme_id, owner_id)
+
+
+def mark_unreachable(engine: Engine, programme_id: str, telegram_id: int) -> bool:
+    """Record that a person blocked the bot (Telegram answered 403); True if someone was marked."""
+    with transaction(engine) as session:
+        owners = session.exec(
+            select(models.Owner).where(
+                models.Owner.programme_id == programme_id, models.Owner.telegram_id == telegram_id
+            )
+        ).all()
+        for owner in owners:
+            owner.unreachable = True
+            session.add(owner)
+    return bool(owners)
+
+
 def list_owners(engine: Engine, programme_id: str) -> list[OwnerView]:
     """Every person of the programme with their units."""
     with transaction(engine) as session:

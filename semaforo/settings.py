@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TOKEN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
 
 
 def default_database_url() -> str:
@@ -39,18 +42,37 @@ class Settings(BaseSettings):
         description="Base URL of the Sheets API (a local server in tests)",
     )
 
+    telegram_token: SecretStr | None = Field(
+        default=None, description="The bot's token from @BotFather, e.g. 123456:ABC-DEF…"
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API base URL (a self-hosted Bot API server; a local one in tests)",
+    )
+
     def workbook_location(self, programme: str) -> str:
         """The workbook this programme syncs with."""
         if self.workbook:
             return self.workbook
         return str(Path(user_data_dir("semaforo", appauthor=False)) / f"{programme}.xlsx")
 
-    @field_validator("sheets_api_url")
+    @field_validator("sheets_api_url", "telegram_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL, e.g. https://sheets.googleapis.com")
+            raise ValueError("must be an http(s) URL, e.g. https://api.example.org")
         return value.rstrip("/")
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Shape only (digits, a colon, the secret): the value itself never goes into a message.
+        if value is not None and not TOKEN.match(value.get_secret_value()):
+            raise ValueError(
+                "does not look like a bot token (digits, a colon, then letters), "
+                "e.g. 123456789:AAH-example-token-from-BotFather"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,124 @@
+"""The Telegram application, built in one place from the settings and the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers, replies
+from bot.handlers import BotContext
+from semaforo.logs import redact_everywhere
+
+log = logging.getLogger("semaforo.bot")
+
+COMMANDS = {
+    "es": [
+        BotCommand("status", "Cómo va una unidad o indicador: /status 2.3 mar"),
+        BotCommand("pendientes", "Qué falta capturar, de quién y hasta cuándo"),
+        BotCommand("semaforo", "Todas sus unidades, de la mejor a la peor"),
+        BotCommand("grafica", "Gráfica mensual contra la meta: /grafica 2.3.1"),
+        BotCommand("ayuda", "Cómo usar el bot, con ejemplos"),
+        BotCommand("start", "Registrarse con su código de invitación"),
+    ],
+    "en": [
+        BotCommand("status", "How a unit or indicator stands: /status 2.3 mar"),
+        BotCommand("pendientes", "What is still to be captured, by whom and by when"),
+        BotCommand("semaforo", "All your units, best first"),
+        BotCommand("grafica", "Monthly chart against the target: /grafica 2.3.1"),
+        BotCommand("ayuda", "How to use the bot, with examples"),
+        BotCommand("start", "Register with your invitation code"),
+    ],
+}
+
+
+def build_application(
+    *,
+    token: str,
+    api_url: str,
+    engine: Engine,
+    programme_id: str,
+    locale: str = "es",
+    today: Callable[[], dt.date | None] | None = None,
+    max_retries: int = 3,
+) -> Application:  # type: ignore[type-arg]
+    """The bot: handlers, rate limiter (429 retried after `retry_after`), error handler and
+    command menu. Nothing connects until the application is started."""
+    redact_everywhere([token])
+    base = api_url.rstrip("/")
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=max_retries))
+        .build()
+    )
+    application.bot_data["semaforo"] = BotContext(
+        engine=engine, programme_id=programme_id, locale=locale, today=today or (lambda: None)
+    )
+    for name, callback in (
+        ("start", handlers.start),
+        ("status", handlers.status),
+        ("pendientes", handlers.pending),
+        ("semaforo", handlers.ranking),
+        ("grafica", handlers.graph),
+        ("ayuda", handlers.help_text),
+        ("help", handlers.help_text),
+    ):
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(handlers.drill, pattern=r"^s\|"))
+    application.add_handler(MessageHandler(filters.ALL, _anything_else))
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+async def start_bot(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    poll_timeout: float = 10.0,
+    poll_interval: float = 0.0,
+) -> None:
+    """Connect, publish the command menu (Spanish; English for English-language clients), and
+    start long polling."""
+    await application.initialize()
+    await application.bot.set_my_commands(COMMANDS["es"])
+    await application.bot.set_my_commands(COMMANDS["en"], language_code="en")
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=poll_interval, timeout=dt.timedelta(seconds=poll_timeout)
+    )
+    await application.start()
+    log.info("bot @%s answering", application.bot.username)
+
+
+async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop polling, let the handlers in flight finish, and close the connections."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def _anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text that is not a command: point to /ayuda (registered) or to registration."""
+    message = update.effective_message
+    if message is None or update.effective_user is None:
+        return
+    bc = handlers.ctx(context)
+    person = await handlers.answers_viewer(bc, update.effective_user.id)
+    key = "unregistered" if person is None else "not_a_command"
+    await message.reply_text(replies.text(key, bc.locale))

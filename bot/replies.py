@@ -1,0 +1,206 @@
+"""What the bot says: pure functions from answers to text and buttons (no I/O, no Telegram calls).
+
+Buttons are plain `(label, data)` pairs; `bot.handlers` turns them into Telegram's keyboard.
+Callback data is `s|CODE|PERIOD|PAGE` (at most 64 bytes, Telegram's limit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scoring import Colour, Result
+from semaforo.answers import PendingAnswer, Ranking
+from semaforo.formatting import EMOJI, badge, gap_text, label, period_text, status_text
+from semaforo.service import StatusAnswer
+
+LIMIT = 4096
+"""Telegram's longest message, in characters."""
+PAGE = 12
+"""Children buttons per page of a drill-down keyboard."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message: its text and its rows of inline buttons `(label, callback data)`."""
+
+    text: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = field(default=())
+
+
+_TEXT = {
+    "es": {
+        "unregistered": (
+            "Hola. Este bot informa del avance del Programa Anual de Trabajo solo a las personas "
+            "registradas.\n\nPara registrarse, pida a la Dirección de Planeación un código de "
+            "invitación y envíe aquí /start CÓDIGO."
+        ),
+        "welcome": "Hola, {name}. Quedó registrado como {role}{units}.\n\nEscriba /ayuda para "
+        "ver qué puede preguntar.",
+        "bad_code": "Ese código de invitación no es válido, ya se usó o venció. Pida uno nuevo "
+        "a la Dirección de Planeación.",
+        "apology": "Lo siento, algo falló al preparar la respuesta. Ya quedó registrado; intente "
+        "de nuevo en unos minutos.",
+        "no_pending": "Nada pendiente de captura en {scope} ({period}, al {as_of}). 👏",
+        "pending_head": "Pendientes de captura en {scope} — {period} (al {as_of}):",
+        "nobody": "Sin responsable asignado",
+        "ranking_head": "Semáforo de sus unidades — {period} (al {as_of}):",
+        "nothing": "No tiene unidades asignadas todavía. Pida a Planeación que se las asigne.",
+        "up": "⬆ subir a {code}",
+        "institution": "Institución",
+        "chart_needs_code": "Indique qué graficar, por ejemplo: /grafica 2.3.1",
+        "roles": {"capture": "captura", "director": "director(a)", "planning": "planeación"},
+        "of_units": " de {units}",
+        "more_pages": "más ▶",
+        "less_pages": "◀ anteriores",
+        "too_many_args": "Demasiados datos. Uso: {usage}",
+        "not_a_command": "No entendí. Escriba /ayuda para ver qué puede preguntar.",
+    },
+    "en": {
+        "unregistered": (
+            "Hello. This bot reports the annual work programme's progress to registered people "
+            "only.\n\nTo register, ask the planning area for an invitation code and send "
+            "/start CODE here."
+        ),
+        "welcome": "Hello, {name}. You are registered as {role}{units}.\n\nSend /ayuda to see "
+        "what you can ask.",
+        "bad_code": "That invitation code is not valid, was used or expired. Ask the planning "
+        "area for a new one.",
+        "apology": "Sorry, something went wrong preparing the answer. It has been logged; "
+        "please try again in a few minutes.",
+        "no_pending": "Nothing awaiting capture in {scope} ({period}, as of {as_of}). 👏",
+        "pending_head": "Awaiting capture in {scope} — {period} (as of {as_of}):",
+        "nobody": "No owner assigned",
+        "ranking_head": "Traffic lights of your units — {period} (as of {as_of}):",
+        "nothing": "You have no units assigned yet. Ask the planning area to assign them.",
+        "up": "⬆ up to {code}",
+        "institution": "Institution",
+        "chart_needs_code": "Say what to chart, for example: /grafica 2.3.1",
+        "roles": {"capture": "capture", "director": "director", "planning": "planning"},
+        "of_units": " of {units}",
+        "more_pages": "more ▶",
+        "less_pages": "◀ previous",
+        "too_many_args": "Too many words. Usage: {usage}",
+        "not_a_command": "I did not understand. Send /ayuda to see what you can ask.",
+    },
+}
+
+
+def text(key: str, locale: str = "es", **values: object) -> str:
+    """A fixed sentence of the bot in the locale, with its blanks filled."""
+    table = _TEXT.get(locale, _TEXT["es"])
+    return str(table[key]).format(**values)
+
+
+def welcome(name: str, role: str, units: tuple[str, ...], locale: str = "es") -> str:
+    """The greeting after `/start` registers someone (or recognises them)."""
+    table = _TEXT.get(locale, _TEXT["es"])
+    role_word = table["roles"].get(role, role)  # type: ignore[attr-defined]
+    where = text("of_units", locale, units=", ".join(units)) if units else ""
+    return text("welcome", locale, name=name, role=role_word, units=where)
+
+
+def status_reply(
+    answer: StatusAnswer, *, parent: str | None, page: int = 0, locale: str = "es"
+) -> Reply:
+    """The status text with buttons to each child (paged) and one to go up."""
+    body = status_text(answer.node, period=answer.period, as_of=answer.as_of, locale=locale)
+    period = answer.period.label
+    children = [
+        c for c in answer.node.children if c.code and not (c.office and c.level == "indicator")
+    ]
+    pages = max(1, -(-len(children) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = children[page * PAGE : (page + 1) * PAGE]
+    rows = [
+        tuple((f"{EMOJI[c.colour]} {c.code}", _data(c.code, period)) for c in shown[i : i + 3])
+        for i in range(0, len(shown), 3)
+    ]
+    nav: list[tuple[str, str]] = []
+    if page > 0:
+        nav.append((text("less_pages", locale), _data(answer.node.code, period, page - 1)))
+    if page < pages - 1:
+        nav.append((text("more_pages", locale), _data(answer.node.code, period, page + 1)))
+    if parent is not None:
+        up = parent or text("institution", locale)
+        nav.append((text("up", locale, code=up), _data(parent, period)))
+    if nav:
+        rows.append(tuple(nav))
+    return Reply(_fit(body), tuple(rows))
+
+
+def parse_data(data: str) -> tuple[str, str, int] | None:
+    """`s|2.3|2019-T1|0` → ("2.3", "2019-T1", 0); None for anything else."""
+    parts = data.split("|")
+    if len(parts) != 4 or parts[0] != "s" or not parts[3].isdigit():
+        return None
+    return parts[1], parts[2], int(parts[3])
+
+
+def pending_text(answer: PendingAnswer, locale: str = "es") -> str:
+    """Due-and-empty captures per owner, each with its deadline."""
+    scope = ", ".join(c or text("institution", locale) for c in answer.scope)
+    values = {"scope": scope, "period": period_text(answer.period, locale), "as_of": answer.as_of}
+    if not answer.groups:
+        return text("no_pending", locale, **values)
+    lines = [text("pending_head", locale, **values)]
+    for group in answer.groups:
+        lines.append(f"\n👤 {group.owner or text('nobody', locale)} ({len(group.gaps)}):")
+        lines.extend(
+            f"  {EMOJI[Colour.MISSING if gap in answer.overdue else Colour.PENDING]} "
+            f"{gap_text(gap, locale)}"
+            for gap in group.gaps
+        )
+    return "\n".join(lines)
+
+
+def ranking_text(ranking: Ranking, locale: str = "es") -> str:
+    """Every unit the person may see, numbered, best first."""
+    if not ranking.units:
+        return text("nothing", locale)
+    head = text(
+        "ranking_head", locale, period=period_text(ranking.period, locale), as_of=ranking.as_of
+    )
+    lines = [head]
+    lines.extend(
+        f"{i}. {badge(node, locale)}  {label(node, locale)}"
+        for i, node in enumerate(ranking.units, start=1)
+    )
+    return "\n".join(lines)
+
+
+def chart_caption(node: Result, year: int, locale: str = "es") -> str:
+    """The photo's caption: badge, code and name, and the year."""
+    return _fit(f"{badge(node, locale)}  {label(node, locale)} · {year}", limit=1024)
+
+
+def split(message: str, limit: int = LIMIT) -> list[str]:
+    """Cut a long text into messages Telegram accepts, at line breaks where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in message.split("\n"):
+        while len(line) > limit:  # a single line longer than a message: cut it hard
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def _fit(message: str, limit: int = LIMIT) -> str:
+    """One message's worth: the text, or its first part with a mark that it goes on."""
+    if len(message) <= limit:
+        return message
+    return split(message, limit - 2)[0] + "\n…"
+
+
+def _data(code: str, period: str, page: int = 0) -> str:
+    return f"s|{code}|{period}|{page}"[:64]

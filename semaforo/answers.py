@@ -1,0 +1,210 @@
+"""What a registered person may ask (the bot's service): each function checks who may see what,
+then asks `semaforo.service`. Plain data in and out; no Telegram here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from scoring import Gap, Period, Result
+from semaforo import owners, service
+from semaforo.access import may_see, visible_units
+from semaforo.codes import nearest_codes, normalise_code
+from semaforo.errors import SemaforoError
+from semaforo.repository import StoredProgramme
+from semaforo.service import StatusAnswer
+from semaforo.sync_repository import OwnerView
+
+
+class OutOfReach(SemaforoError):
+    """A code the person may not see, or that does not exist: the answer is the same for both,
+    so the bot never confirms that a unit outside someone's reach exists."""
+
+    def __init__(self, code: str, suggestions: list[str]) -> None:
+        self.code = code
+        self.suggestions = suggestions
+        hint = f" ¿Quiso decir {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"No encuentro «{code}» entre lo que usted puede consultar.{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A registered person and the unit codes they may see (None: everything)."""
+
+    owner: OwnerView
+    visible: frozenset[str] | None
+
+    @property
+    def sees_everything(self) -> bool:
+        """The planning role."""
+        return self.visible is None
+
+
+def viewer(engine: Engine, programme_id: str, telegram_id: int) -> Viewer | None:
+    """The registered person behind a Telegram account, with what they may see; None if nobody."""
+    owner = owners.identify(engine, programme_id, telegram_id)
+    if owner is None:
+        return None
+    catalogue = service.programme(engine, programme_id).catalogue
+    return Viewer(owner, visible_units(catalogue, role=owner.role, units=owner.units))
+
+
+def home_codes(stored: StoredProgramme, person: Viewer) -> list[str]:
+    """Where `/status` with no code starts: the institution for planning, else the person's
+    highest units (2.3 and 2.3.1 both listed means just 2.3)."""
+    if person.sees_everything:
+        return [""]
+    units = [u for u in person.owner.units if stored.catalogue.unit(u) is not None]
+    return [u for u in units if not any(_is_below(stored, u, other) for other in units)]
+
+
+def status_for(
+    engine: Engine,
+    programme_id: str,
+    person: Viewer,
+    *,
+    code: str | None,
+    period: str | None,
+    as_of: dt.date | None = None,
+) -> list[StatusAnswer]:
+    """The status of a code the person may see, or of each of their own units."""
+    stored = service.programme(engine, programme_id)
+    codes = [check_reach(stored, person, code)] if code else home_codes(stored, person)
+    return [service.status(engine, programme_id, code=c, period=period, as_of=as_of) for c in codes]
+
+
+def check_reach(stored: StoredProgramme, person: Viewer, code: str) -> str:
+    """The normalised code if the person may see it; OutOfReach (with nearby codes) otherwise."""
+    wanted = normalise_code(code)
+    if wanted in ("INM", "INSTITUCION", "INSTITUCIÓN"):
+        wanted = ""
+    cat = stored.catalogue
+    exists = wanted == "" or cat.unit(wanted) is not None or cat.indicator(wanted) is not None
+    if wanted == "" and person.sees_everything:
+        return wanted
+    if exists and wanted and may_see(cat, wanted, visible=person.visible):
+        return wanted
+    reachable = [c for c in _all_codes(stored) if may_see(cat, c, visible=person.visible)]
+    raise OutOfReach(code.strip(), nearest_codes(wanted or code, reachable))
+
+
+def parent_code(stored: StoredProgramme, person: Viewer, code: str) -> str | None:
+    """The code one level up, if the person may see it ("" is the institution)."""
+    if not code:
+        return None
+    cat = stored.catalogue
+    unit, indicator = cat.unit(code), cat.indicator(code)
+    parent = unit.parent if unit is not None else (indicator.unit if indicator else None)
+    if parent is None:
+        return "" if person.sees_everything else None
+    return parent if may_see(cat, parent, visible=person.visible) else None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedGaps:
+    """The due-and-empty months of one owner (or of nobody: owner None)."""
+
+    owner: str | None
+    gaps: tuple[Gap, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAnswer:
+    """`/pendientes`: what is due and still empty, grouped by who has to capture it."""
+
+    period: Period
+    as_of: dt.date
+    scope: tuple[str, ...]
+    groups: tuple[OwnedGaps, ...]
+    overdue: frozenset[Gap]
+    """The gaps past their capture deadline (the rest are still in time)."""
+
+
+def pending_for(
+    engine: Engine,
+    programme_id: str,
+    person: Viewer,
+    *,
+    code: str | None,
+    as_of: dt.date | None = None,
+) -> PendingAnswer:
+    """The missing and pending captures under a code (or the person's units), per owner."""
+    answers = status_for(engine, programme_id, person, code=code, period=None, as_of=as_of)
+    stored = answers[0].programme
+    people = owners.list_owners(engine, programme_id)
+    by_owner: dict[str | None, list[Gap]] = {}
+    for answer in answers:
+        for gap in [*answer.node.missing, *answer.node.pending]:
+            names: list[str | None] = [*_owners_of(stored, people, gap)] or [None]
+            for name in names:
+                by_owner.setdefault(name, []).append(gap)
+    groups = sorted(by_owner.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+    return PendingAnswer(
+        period=answers[0].period, as_of=answers[0].as_of,
+        scope=tuple(a.node.code for a in answers),
+        groups=tuple(OwnedGaps(name, tuple(dict.fromkeys(gaps))) for name, gaps in groups),
+        overdue=frozenset(g for a in answers for g in a.node.missing),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """`/semaforo`: every unit the person may see, best score first."""
+
+    period: Period
+    as_of: dt.date
+    units: tuple[Result, ...]
+
+
+def ranking_for(
+    engine: Engine,
+    programme_id: str,
+    person: Viewer,
+    *,
+    period: str | None,
+    as_of: dt.date | None = None,
+) -> Ranking:
+    """The units the person may see, ranked by score (those without one last)."""
+    answer = service.status(engine, programme_id, period=period, as_of=as_of)
+    cat = answer.programme.catalogue
+    units = [
+        n for n in _walk(answer.node)
+        if n.level not in ("institution", "indicator")
+        and may_see(cat, n.code, visible=person.visible)
+    ]  # fmt: skip
+    units.sort(key=lambda n: (n.score is None, -(n.score or 0.0)))
+    return Ranking(period=answer.period, as_of=answer.as_of, units=tuple(units))
+
+
+def _owners_of(stored: StoredProgramme, people: list[OwnerView], gap: Gap) -> list[str]:
+    """Who answers for the gap's unit (the office, for an office indicator); nearest unit up."""
+    indicator = stored.catalogue.indicator(gap.indicator)
+    unit: str | None = gap.office or (indicator.unit if indicator else None)
+    while unit is not None:
+        names = [p.name for p in people if unit in p.units and p.role != "planning"]
+        if names:
+            return names
+        found = stored.catalogue.unit(unit)
+        unit = found.parent if found else None
+    return []
+
+
+def _is_below(stored: StoredProgramme, code: str, ancestor: str) -> bool:
+    unit = stored.catalogue.unit(code)
+    while unit is not None and unit.parent is not None:
+        if unit.parent == ancestor:
+            return True
+        unit = stored.catalogue.unit(unit.parent)
+    return False
+
+
+def _all_codes(stored: StoredProgramme) -> list[str]:
+    cat = stored.catalogue
+    return [u.code for u in cat.units] + [i.code for i in cat.indicators]
+
+
+def _walk(node: Result) -> list[Result]:
+    return [node, *(d for c in node.children for d in _walk(c))]
