@@ -107,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
                common)  # fmt: skip
     inv.add_argument("email")
     _cmd(own_sub, "list", "everyone with their role and units", _owners_list, common)
+    oimp = _cmd(
+        own_sub, "import",
+        "add or update people from a CSV with the Responsables columns "
+        "(Nombre, Correo, Telegram, Rol, Unidades)",
+        _owners_import, common,
+    )  # fmt: skip
+    oimp.add_argument("file", type=Path)
 
     sheet = sub.add_parser("sheet", help="the capture workbook")
     sheet_sub = sheet.add_subparsers(title="sheet commands", required=True)
@@ -230,6 +237,21 @@ def _owners_add(args: argparse.Namespace, settings: Settings, programme: str) ->
     )  # fmt: skip
     print(f"{owner.name}: {owner.role}, unidades {', '.join(owner.units) or 'todas'}")
     return EXIT_OK
+
+
+def _owners_import(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from sheets_sync.owners_file import import_owners
+
+    text = args.file.read_text(encoding="utf-8-sig")
+    changed, issues, problems = import_owners(
+        _engine(settings), programme, text, name=args.file.name
+    )
+    for issue in issues:
+        print(f"{args.file.name}:{issue.cell}: {issue.value!r}: {issue.reason}", file=sys.stderr)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(f"{changed} personas nuevas o cambiadas, {len(issues)} filas rechazadas")
+    return EXIT_OK if not issues and not problems else EXIT_PROBLEMS
 
 
 def _owners_invite(args: argparse.Namespace, settings: Settings, programme: str) -> int:

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import datetime as dt
+import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from semaforo import runtime
+from sqlalchemy.engine import Engine
+
+from semaforo import reminding, runtime, service
+from semaforo.db import create_schema, make_engine
+from semaforo.logs import redact_everywhere
+from semaforo.reminder_text import reminder_text
+from semaforo.reminders import Reminder, Timing
 from semaforo.settings import Settings
 
-EXIT_OK = 0
+if TYPE_CHECKING:
+    from scheduler.fanout import FanoutReport
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(sub: Any, common: argparse.ArgumentParser, cmd: Callable[..., Any]) -> None:
@@ -20,6 +32,96 @@ def register(sub: Any, common: argparse.ArgumentParser, cmd: Callable[..., Any])
     run.add_argument(
         "--poll-timeout", type=float, default=10.0, help=argparse.SUPPRESS
     )  # long-polling wait; tests shorten it
+    _remind_parser(sub, common, cmd)
+
+
+def _remind_parser(sub: Any, common: argparse.ArgumentParser, cmd: Callable[..., Any]) -> None:
+    rem = cmd(sub, "remind", "the reminders due at a moment: list them or send them now",
+              _remind, common)  # fmt: skip
+    rem.add_argument(
+        "--at", type=_moment, required=True,
+        help="the moment, in the programme's time zone, e.g. 2019-03-27T09:00",
+    )  # fmt: skip
+    rem.add_argument("--dry-run", action="store_true", help="list them; send nothing")
+    rem.add_argument("--json", action="store_true", help="as JSON")
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"momento no válido «{text}»; use AAAA-MM-DDTHH:MM, p. ej. 2019-03-27T09:00"
+        ) from None
+
+
+def _remind(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    due = reminding.due_at(engine, programme, args.at, timing=_timing(settings, engine, programme))
+    if args.dry_run:
+        _print_due(due.pending, args.json, due.at, settings.locale)
+        return EXIT_OK
+    report = asyncio.run(_send_now(settings, engine, programme, args.at))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), default=str, ensure_ascii=False, indent=2))
+    else:
+        print(report.line())
+    return EXIT_OK if report.failed == 0 else EXIT_PROBLEMS
+
+
+def _timing(settings: Settings, engine: Engine, programme: str) -> Timing:
+    stored = service.programme(engine, programme)
+    return runtime.timing_from(settings, stored.deadline_business_days)
+
+
+def _print_due(due: list[Reminder], as_json: bool, at: dt.datetime, locale: str) -> None:
+    if as_json:
+        print(json.dumps([_reminder_json(r) for r in due], ensure_ascii=False, indent=2))
+        return
+    if not due:
+        print(f"ningún recordatorio pendiente al {at:%Y-%m-%d %H:%M}")
+    for reminder in due:
+        print(f"— {reminder.owner.name} · {reminder.kind} · {reminder.period}")
+        text = reminder_text(reminder, year=int(reminder.period[:4]), today=at.date(),
+                             locale=locale)  # fmt: skip
+        print("  " + text.replace("\n", "\n  "))
+
+
+def _reminder_json(reminder: Reminder) -> dict[str, Any]:
+    return {
+        "owner": reminder.owner.name,
+        "kind": reminder.kind.value,
+        "period": reminder.period,
+        "indicators": [i.label for i in reminder.items],
+        "units": [u.code for u in reminder.units],
+        "telegram_id": reminder.owner.telegram_id,
+    }
+
+
+async def _send_now(
+    settings: Settings, engine: Engine, programme: str, at: dt.datetime
+) -> FanoutReport:
+    from telegram.ext import AIORateLimiter, ExtBot
+
+    from scheduler.fanout import send_due
+    from scheduler.notifier import TelegramNotifier
+
+    if settings.telegram_token is None:
+        raise runtime.NotConfigured(
+            "falta SEMAFORO_TELEGRAM_TOKEN para enviar; use --dry-run para solo listarlos"
+        )
+    base = settings.telegram_api_url
+    bot: ExtBot[int] = ExtBot(
+        settings.telegram_token.get_secret_value(), base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot", rate_limiter=AIORateLimiter(max_retries=3),
+    )  # fmt: skip
+    redact_everywhere([settings.telegram_token.get_secret_value()])
+    async with bot:
+        return await send_due(
+            engine, programme, at=at, notifier=TelegramNotifier(bot), locale=settings.locale,
+            timing=_timing(settings, engine, programme),
+        )  # fmt: skip
 
 
 def _run(args: argparse.Namespace, settings: Settings, programme: str) -> int:

@@ -278,3 +278,8 @@ def capture_history(
             .order_by(col(models.CaptureHistory.seen_at), col(models.CaptureHistory.id))
         )
     )
+
+
+def row_links(*, session: Session, programme_id: str) -> dict[tuple[int, str, str], str]:
+    """(month, indicator, office) → a link opening the workbook at that capture row."""
+    return {}

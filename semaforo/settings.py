@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Literal
@@ -48,6 +49,27 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(
         default="https://api.telegram.org",
         description="Bot API base URL (a self-hosted Bot API server; a local one in tests)",
+    )
+
+    sync_minutes: float = Field(
+        default=10, gt=0, le=24 * 60, description="Minutes between two syncs of the workbook"
+    )
+    reminder_check_minutes: float = Field(
+        default=5, gt=0, le=24 * 60,
+        description="Minutes between two looks for reminders that are due",
+    )  # fmt: skip
+    reminder_days_before: int = Field(
+        default=3, ge=1, le=15,
+        description="Business days before month end for the first reminder (3: the 3rd-last)",
+    )  # fmt: skip
+    reminder_hour: int = Field(default=9, ge=0, le=23, description="Hour reminders go out")
+    weekly_digest_weekday: int = Field(
+        default=0, ge=0, le=6, description="Day of the planning digest, 0 = Monday"
+    )
+    clock: dt.datetime | None = Field(
+        default=None,
+        description="Pretend the service started at this moment (demos and tests), "
+        "e.g. 2019-03-27T09:00",
     )
 
     def workbook_location(self, programme: str) -> str:

@@ -139,8 +139,19 @@ def upsert_owners(
         owner = next((o for o in existing if email and o.email == email), None) or next(
             (o for o in existing if o.name == name), None
         )
-        telegram_id = int(telegram) if telegram.isdigit() else None
         username = telegram if telegram.startswith("@") else None
+        telegram_id = int(telegram) if telegram.isdigit() else None
+        if (
+            telegram_id is None
+            and owner is not None
+            and username is not None
+            and ((owner.telegram_username or "").lower() == username.lower())
+        ):
+            # the person registered with /start under this @username: keep the account it bound
+            telegram_id = owner.telegram_id
+        if not telegram.strip() and owner is not None:
+            # an empty cell says nothing: keep an account bound by an invitation code
+            telegram_id, username = owner.telegram_id, owner.telegram_username
         fresh = owner is None
         if owner is None:
             owner = models.Owner(programme_id=programme_id, name=name, role=role)
