@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -22,7 +21,7 @@ from semaforo.catalogue_check import check, has_errors
 from semaforo.db import create_schema, make_engine, transaction
 from semaforo.errors import SemaforoError
 from semaforo.formatting import status_json, status_text
-from semaforo.settings import Settings
+from semaforo.settings import Settings, SettingsProblems, load_settings
 from sheets_sync.workbook import WorkbookError
 
 log = logging.getLogger("semaforo")
@@ -42,13 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        settings = Settings()
+        settings = load_settings()
         programme = args.programme or settings.programme
         return int(args.handler(args, settings, programme))
-    except ValidationError as exc:
-        for error in exc.errors():
-            field = "SEMAFORO_" + "_".join(str(p) for p in error["loc"]).upper()
-            print(f"error: {field}: {error['msg']}", file=sys.stderr)
+    except SettingsProblems as exc:
+        for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_USAGE
     except (SemaforoError, PeriodError, CatalogueError, WorkbookError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
@@ -16,7 +17,7 @@ from semaforo import reminding, runtime, service
 from semaforo.db import create_schema, make_engine
 from semaforo.logs import redact_everywhere
 from semaforo.reminder_text import reminder_text
-from semaforo.reminders import Reminder, Timing
+from semaforo.reminders import KIND_WORDS, Reminder, Timing
 from semaforo.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ def register(sub: Any, common: argparse.ArgumentParser, cmd: Callable[..., Any])
         "--poll-timeout", type=float, default=10.0, help=argparse.SUPPRESS
     )  # long-polling wait; tests shorten it
     _remind_parser(sub, common, cmd)
+    demo = cmd(sub, "demo", "the whole product on a local workbook and SQLite, no accounts",
+               _demo, common)  # fmt: skip
+    demo.add_argument(
+        "--dir", type=Path, default=Path("semaforo-demo"),
+        help="where the workbook, database and chart go (kept between runs)",
+    )  # fmt: skip
 
 
 def _remind_parser(sub: Any, common: argparse.ArgumentParser, cmd: Callable[..., Any]) -> None:
@@ -82,7 +89,7 @@ def _print_due(due: list[Reminder], as_json: bool, at: dt.datetime, locale: str)
     if not due:
         print(f"ningún recordatorio pendiente al {at:%Y-%m-%d %H:%M}")
     for reminder in due:
-        print(f"— {reminder.owner.name} · {reminder.kind} · {reminder.period}")
+        print(f"— {reminder.owner.name} · {KIND_WORDS[reminder.kind]} · {reminder.period}")
         text = reminder_text(reminder, year=int(reminder.period[:4]), today=at.date(),
                              locale=locale)  # fmt: skip
         print("  " + text.replace("\n", "\n  "))
@@ -122,6 +129,12 @@ async def _send_now(
             engine, programme, at=at, notifier=TelegramNotifier(bot), locale=settings.locale,
             timing=_timing(settings, engine, programme),
         )  # fmt: skip
+
+
+def _demo(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from semaforo import demo
+
+    return demo.run(args.dir)
 
 
 def _run(args: argparse.Namespace, settings: Settings, programme: str) -> int:

@@ -35,6 +35,14 @@ class Kind(enum.StrEnum):
     WEEKLY = "weekly"
 
 
+KIND_WORDS = {
+    Kind.DUE_SOON: "aviso antes del cierre", Kind.LAST_DAY: "último día hábil",
+    Kind.OVERDUE: "captura vencida", Kind.DIRECTOR_DIGEST: "resumen a dirección",
+    Kind.WEEKLY: "resumen semanal a planeación",
+}  # fmt: skip
+"""How each kind is named to people (Spanish)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Timing:
     """When reminders go out; every value is a setting with this default."""

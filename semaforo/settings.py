@@ -1,15 +1,24 @@
-"""Every setting of the service, validated once at start (environment `SEMAFORO_*`)."""
+"""Every setting of the service, validated once at start: environment variables `SEMAFORO_*`,
+then an optional `semaforo.toml` (or the file named by SEMAFORO_CONFIG); the environment wins.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import tomllib
 from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 TOKEN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
 
@@ -19,13 +28,19 @@ def default_database_url() -> str:
     return f"sqlite:///{Path(user_data_dir('semaforo', appauthor=False)) / 'semaforo.db'}"
 
 
+def config_file() -> Path:
+    """The optional TOML file: SEMAFORO_CONFIG, else ./semaforo.toml."""
+    return Path(os.environ.get("SEMAFORO_CONFIG", "semaforo.toml"))
+
+
 class Settings(BaseSettings):
-    """Settings read from `SEMAFORO_*` environment variables."""
+    """Settings read from `SEMAFORO_*` environment variables and the optional TOML file."""
 
     model_config = SettingsConfigDict(env_prefix="SEMAFORO_", extra="ignore")
 
     database_url: str = Field(
         default_factory=default_database_url,
+        repr=False,  # may hold a password; see `database_url_safe`
         description="Any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db",
     )
     programme: str = Field(default="pat-inm-2019", description="The programme id commands use")
@@ -72,6 +87,26 @@ class Settings(BaseSettings):
         "e.g. 2019-03-27T09:00",
     )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the TOML file."""
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)
+
+    @property
+    def database_url_safe(self) -> str:
+        """The database URL with its password masked, for logs and `doctor`."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
     def workbook_location(self, programme: str) -> str:
         """The workbook this programme syncs with."""
         if self.workbook:
@@ -105,3 +140,60 @@ class Settings(BaseSettings):
                 "sqlite:///semaforo.db or postgresql+psycopg://semaforo@localhost/semaforo"
             )
         return value
+
+
+EXAMPLES = {
+    "database_url": "postgresql+psycopg://semaforo@localhost/semaforo",
+    "programme": "pat-inm-2019",
+    "locale": "es",
+    "workbook": "1AbC…xyz (the id in the sheet's URL) or /srv/semaforo/pat.xlsx",
+    "google_credentials": "/etc/semaforo/service-account.json",
+    "sheets_api_url": "https://sheets.googleapis.com",
+    "telegram_token": "123456789:AAH-example-token-from-BotFather",
+    "telegram_api_url": "https://api.telegram.org",
+    "sync_minutes": "10",
+    "reminder_check_minutes": "5",
+    "reminder_days_before": "3",
+    "reminder_hour": "9",
+    "weekly_digest_weekday": "0",
+    "clock": "2019-03-27T09:00",
+}
+
+
+class SettingsProblems(Exception):
+    """Settings that cannot be used; one line per problem, never with a secret's value."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def load_settings() -> Settings:
+    """The settings, or SettingsProblems naming each bad one with an example of a good value."""
+    path = config_file()
+    lines: list[str] = []
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsProblems([f"{path}: no es TOML válido: {exc}"]) from None
+        lines += [
+            f"{path}: clave desconocida «{key}»; las válidas son: {', '.join(EXAMPLES)}"
+            for key in data if key not in Settings.model_fields
+        ]  # fmt: skip
+    elif "SEMAFORO_CONFIG" in os.environ:
+        lines.append(f"SEMAFORO_CONFIG: no existe el archivo {path}")
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            example = "" if "e.g." in message else EXAMPLES.get(field, "")
+            lines.append(
+                f"SEMAFORO_{field.upper()}: {message}" + (f" (e.g. {example})" if example else "")
+            )
+        raise SettingsProblems(lines) from None
+    if lines:
+        raise SettingsProblems(lines)
+    return settings
