@@ -51,7 +51,7 @@ def reminder_text(
     """The message one owner receives."""
     lang = locale if locale in _HEAD else "es"
     month = f"{words(lang)['months'][reminder.month - 1]} {year}"
-    deadline = min((i.deadline for i in reminder.items), default=None)
+    deadline = min((i.deadline for i in reminder.items), default=reminder.deadline)
     head = _HEAD[lang][reminder.kind].format(
         mes=month, n=len(reminder.items), plazo=f"{deadline:%Y-%m-%d}" if deadline else "—",
         hoy=f"{today:%Y-%m-%d}",

@@ -159,6 +159,8 @@ class Reminder:
     month: int
     items: tuple[Item, ...] = ()
     units: tuple[UnitCount, ...] = ()
+    deadline: dt.date | None = None
+    """The month's capture deadline (for digests, which list units rather than items)."""
 
     @property
     def key(self) -> tuple[int, str, str]:
@@ -240,8 +242,10 @@ def _director_digests(
         units = tuple(
             c for c in _completeness(tree, roots=owner.units, depth_all=True) if c.missing
         )
+        deadline = min((g.deadline for g in tree.missing), default=None)
         if units:
-            out.append(Reminder(owner, moment.kind, moment.period, moment.month, units=units))
+            out.append(Reminder(owner, moment.kind, moment.period, moment.month, units=units,
+                                deadline=deadline))  # fmt: skip
     return out
 
 

@@ -134,10 +134,13 @@ async def _lead(
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        # No new runs; the job in flight sees `stop`, finishes its sends and records them.
+        # Only then shut down: APScheduler cancels a coroutine job that is still running.
+        scheduler.pause()
         deadline = time.monotonic() + DRAIN_SECONDS
         while context.busy and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        scheduler.shutdown(wait=False)
 
 
 def _on_signals(stop: asyncio.Event) -> None:
