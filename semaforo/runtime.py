@@ -23,8 +23,9 @@ from semaforo.reminders import Timing
 from semaforo.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from scheduler.jobs import JobContext
-    from scheduler.leader import Leadership
 
 log = logging.getLogger("semaforo")
 
@@ -82,6 +83,10 @@ async def serve(
     try:
         create_schema(engine)
         stored = await asyncio.to_thread(service.programme, engine, programme_id)
+        # Telegram lets one process poll a bot, and one scheduler must run: a standby instance
+        # waits here until the active one stops or dies.
+        if not await leadership.acquire(stop):
+            return
         clock = clock_from(settings, stored.timezone)
         application = build_application(
             token=settings.telegram_token.get_secret_value(),
@@ -100,7 +105,7 @@ async def serve(
         jobs.install(context)
         try:
             log.info("semaforo running: programme %s", stored.id)
-            await _lead(settings, stored.timezone, leadership, context, stop)
+            await _schedule(settings, stored.timezone, engine, context, stop)
             log.info("stopping: finishing what is in flight")
         finally:
             await stop_bot(application)
@@ -111,26 +116,24 @@ async def serve(
         log.info("stopped")
 
 
-async def _lead(
+async def _schedule(
     settings: Settings,
     timezone: str,
-    leadership: Leadership,
+    engine: Engine,
     context: JobContext,
     stop: asyncio.Event,
 ) -> None:
-    """Wait to be the one scheduler, run it until stop, then drain the job in flight."""
+    """Run the scheduler until stop, then drain the job in flight."""
     from scheduler.service import build_scheduler, next_runs
 
-    if not await leadership.acquire(stop):
-        return
     # The scheduler runs on real time; SEMAFORO_CLOCK only moves what the jobs consider "now".
     scheduler = build_scheduler(
-        leadership.engine, timezone=timezone, sync_minutes=settings.sync_minutes,
+        engine, timezone=timezone, sync_minutes=settings.sync_minutes,
         reminder_minutes=settings.reminder_check_minutes, now=dt.datetime.now(dt.UTC),
     )  # fmt: skip
     scheduler.start()
-    log.info("scheduler leading; next: %s", ", ".join(f"{n} {t:%H:%M}" for n, t in
-                                                       next_runs(scheduler) if t))  # fmt: skip
+    log.info("scheduler started; next: %s", ", ".join(f"{n} {t:%H:%M}" for n, t in
+                                                      next_runs(scheduler) if t))  # fmt: skip
     try:
         await stop.wait()
     finally:
