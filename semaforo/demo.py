@@ -52,6 +52,7 @@ Say = Callable[[str], None]
 
 def run(folder: Path, *, say: Say = print) -> int:
     """Build (once) and sync the demo workbook, then show every user's view; the exit status."""
+    folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "pat-inm-2019.xlsx"
     if not path.exists():
