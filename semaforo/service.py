@@ -138,8 +138,10 @@ def _office_indicator_node(tree: Result, code: str, name: str, stored: StoredPro
     per_office = [r for r in _walk(tree) if r.code == code and r.office]
     scored = [r.score for r in per_office if r.score is not None]
     score = fmean(min(s, stored.catalogue.cap) for s in scored) if scored else None
+    indicator = stored.catalogue.indicator(code)
+    thresholds = (indicator.thresholds if indicator else None) or stored.catalogue.thresholds
     colour = (
-        colour_of(score, stored.catalogue.thresholds)
+        colour_of(score, thresholds)
         if score is not None
         else (Colour.PENDING if any(r.pending or r.missing for r in per_office) else Colour.NONE)
     )
