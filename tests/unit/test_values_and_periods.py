@@ -68,7 +68,8 @@ def test_the_figure_parser_never_raises(text: str) -> None:
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=99))
 def test_numbers_written_with_thousands_separators_read_back(whole: int, cents: int) -> None:
     en = f"{whole:,}.{cents:02d}"  # en and es_MX: 1,314.50
-    assert parse_number(en) == Number(whole + cents / 100)
+    # the decimal the person wrote, not whole + cents / 100 (1 + 0.64 is 1.6400000000000001)
+    assert parse_number(en) == Number(float(f"{whole}.{cents:02d}"))
     assert parse_number(f"{whole:,}") == Number(float(whole))
 
 
