@@ -110,6 +110,25 @@ def _indicator_row(pid: str, ind: Indicator, text: IndicatorText) -> models.Indi
     )  # fmt: skip
 
 
+def programme_stamp(*, session: Session, programme_id: str) -> dt.datetime | None:
+    """When the programme's catalogue last changed (None if never loaded): one cheap query."""
+    return session.exec(
+        select(models.Programme.loaded_at).where(models.Programme.id == programme_id)
+    ).first()
+
+
+def touch_programme(*, session: Session, programme_id: str) -> None:
+    """Mark the catalogue as changed (targets or settings edited in the workbook)."""
+    row = session.get(models.Programme, programme_id)
+    if row is not None:
+        row.loaded_at = max(models.utcnow(), _aware(row.loaded_at) + dt.timedelta(microseconds=1))
+        session.add(row)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def read_programme(*, session: Session, programme_id: str) -> StoredProgramme | None:
     """The stored programme as scoring dataclasses, or None if it was never loaded."""
     row = session.get(models.Programme, programme_id)

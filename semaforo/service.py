@@ -6,6 +6,8 @@ Each function opens its own transaction on the engine it is given; none keeps st
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from dataclasses import dataclass
 from statistics import fmean
 from zoneinfo import ZoneInfo
@@ -36,15 +38,35 @@ def load_catalogue(engine: Engine, programme_id: str) -> list[Finding]:
     return findings
 
 
+_CACHE: weakref.WeakKeyDictionary[Engine, dict[str, tuple[dt.datetime, StoredProgramme]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CACHE_LOCK = threading.Lock()
+
+
 def programme(engine: Engine, programme_id: str) -> StoredProgramme:
-    """The stored programme, loading the bundled catalogue first if it was never loaded."""
+    """The stored programme, loading the bundled catalogue first if it was never loaded.
+
+    Kept in memory per engine and re-read only when its stamp changes (a catalogue load or a
+    workbook edit of targets or settings): reading ~1,000 rows on every bot command was most
+    of a `/status` (bench/README.md).
+    """
     with transaction(engine) as session:
-        stored = repository.read_programme(session=session, programme_id=programme_id)
-    if stored is None:
+        stamp = repository.programme_stamp(session=session, programme_id=programme_id)
+    if stamp is None:
         load_catalogue(engine, programme_id)
         with transaction(engine) as session:
-            stored = repository.read_programme(session=session, programme_id=programme_id)
+            stamp = repository.programme_stamp(session=session, programme_id=programme_id)
+    assert stamp is not None
+    with _CACHE_LOCK:
+        hit = _CACHE.get(engine, {}).get(programme_id)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    with transaction(engine) as session:
+        stored = repository.read_programme(session=session, programme_id=programme_id)
     assert stored is not None
+    with _CACHE_LOCK:
+        _CACHE.setdefault(engine, {})[programme_id] = (stamp, stored)
     return stored
 
 
