@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from semaforo import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from semaforo import migrate, models  # noqa: F401  (models registers the tables)
 
 
 def make_engine(url: str) -> Engine:
@@ -34,8 +34,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the tables that do not exist yet."""
-    SQLModel.metadata.create_all(engine)
+    """Bring the database to the newest schema, with the migrations (the only way it is made)."""
+    migrate.upgrade(engine)
 
 
 @contextmanager
