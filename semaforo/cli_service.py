@@ -34,6 +34,12 @@ def register(sub: Any, common: argparse.ArgumentParser, cmd: Callable[..., Any])
         "--poll-timeout", type=float, default=10.0, help=argparse.SUPPRESS
     )  # long-polling wait; tests shorten it
     _remind_parser(sub, common, cmd)
+    db = sub.add_parser("db", help="the database schema")
+    db_sub = db.add_subparsers(title="db commands", required=True)
+    cmd(db_sub, "upgrade", "bring the schema to the current version (Alembic)", _db_upgrade,
+        common)  # fmt: skip
+    cmd(sub, "doctor", "check the database, workbook, bot token, clock and next jobs", _doctor,
+        common)  # fmt: skip
     demo = cmd(sub, "demo", "the whole product on a local workbook and SQLite, no accounts",
                _demo, common)  # fmt: skip
     demo.add_argument(
@@ -129,6 +135,33 @@ async def _send_now(
             engine, programme, at=at, notifier=TelegramNotifier(bot), locale=settings.locale,
             timing=_timing(settings, engine, programme),
         )  # fmt: skip
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from semaforo import migrate
+
+    engine = make_engine(settings.database_url)
+    try:
+        done = migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    if done.applied:
+        print(f"{settings.database_url_safe}: {done.before or 'vacía'} → {done.after} "
+              f"({', '.join(done.applied)})")  # fmt: skip
+    else:
+        print(f"{settings.database_url_safe}: ya estaba en {done.after}")
+    return EXIT_OK
+
+
+def _doctor(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from semaforo.doctor import run_checks
+
+    checks = run_checks(settings, programme)
+    for check in checks:
+        print(check.line())
+    failed = sum(not c.ok for c in checks)
+    print("todo en orden" if not failed else f"{failed} problema(s) que resolver")
+    return EXIT_OK if not failed else EXIT_PROBLEMS
 
 
 def _demo(args: argparse.Namespace, settings: Settings, programme: str) -> int:
