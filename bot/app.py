@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 from telegram import BotCommand, Update
@@ -85,23 +87,42 @@ def build_application(
     return application
 
 
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where Telegram posts updates instead of being polled: the public URL (the path part is
+    served locally too), the local address and port, and the secret Telegram sends back."""
+
+    url: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret: str | None = None
+
+
 async def start_bot(
     application: Application,  # type: ignore[type-arg]
     *,
     poll_timeout: float = 10.0,
     poll_interval: float = 0.0,
+    webhook: Webhook | None = None,
 ) -> None:
     """Connect, publish the command menu (Spanish; English for English-language clients), and
-    start long polling."""
+    start long polling, or the webhook listener when one is configured."""
     await application.initialize()
     await application.bot.set_my_commands(COMMANDS["es"])
     await application.bot.set_my_commands(COMMANDS["en"], language_code="en")
     assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=poll_interval, timeout=dt.timedelta(seconds=poll_timeout)
-    )
+    if webhook is None:
+        await application.updater.start_polling(
+            poll_interval=poll_interval, timeout=dt.timedelta(seconds=poll_timeout)
+        )
+    else:
+        await application.updater.start_webhook(
+            listen=webhook.listen, port=webhook.port, url_path=urlsplit(webhook.url).path,
+            webhook_url=webhook.url, secret_token=webhook.secret,
+        )  # fmt: skip
     await application.start()
-    log.info("bot @%s answering", application.bot.username)
+    log.info("bot @%s answering (%s)", application.bot.username,
+             "webhook" if webhook else "long polling")  # fmt: skip
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]

@@ -25,6 +25,7 @@ from semaforo.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from bot.app import Webhook
     from scheduler.jobs import JobContext
 
 log = logging.getLogger("semaforo")
@@ -96,7 +97,7 @@ async def serve(
             locale=settings.locale,
             today=lambda: clock().date(),
         )
-        await start_bot(application, poll_timeout=poll_timeout)
+        await start_bot(application, poll_timeout=poll_timeout, webhook=_webhook(settings))
         context = jobs.JobContext(
             settings=settings, engine=engine, programme_id=programme_id,
             notifier=TelegramNotifier(application.bot), clock=clock,
@@ -144,6 +145,20 @@ async def _schedule(
         while context.busy and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         scheduler.shutdown(wait=False)
+
+
+def _webhook(settings: Settings) -> Webhook | None:
+    """The webhook from the settings; None means long polling."""
+    from bot.app import Webhook
+
+    if not settings.telegram_webhook_url:
+        return None
+    secret = settings.telegram_webhook_secret
+    return Webhook(
+        url=settings.telegram_webhook_url, listen=settings.telegram_webhook_listen,
+        port=settings.telegram_webhook_port,
+        secret=secret.get_secret_value() if secret else None,
+    )  # fmt: skip
 
 
 def _on_signals(stop: asyncio.Event) -> None:

@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 TOKEN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
 
 
@@ -66,6 +67,18 @@ class Settings(BaseSettings):
         description="Bot API base URL (a self-hosted Bot API server; a local one in tests)",
     )
 
+    telegram_webhook_url: str = Field(
+        default="",
+        description="Public HTTPS URL Telegram posts updates to; empty: long polling",
+    )
+    telegram_webhook_listen: str = Field(
+        default="127.0.0.1", description="Address the webhook listener binds (behind a proxy)"
+    )
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Sent by Telegram in X-Telegram-Bot-Api-Secret-Token; 1-256 of A-Z a-z 0-9 _ -",
+    )
     sync_minutes: float = Field(
         default=10, gt=0, le=24 * 60, description="Minutes between two syncs of the workbook"
     )
@@ -120,6 +133,20 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL, e.g. https://api.example.org")
         return value.rstrip("/")
 
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("must be an https URL, e.g. https://semaforo.inm.gob.mx/telegram")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("use 1 to 256 letters, digits, _ or -, e.g. a random 32-letter string")
+        return value
+
     @field_validator("telegram_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -151,6 +178,10 @@ EXAMPLES = {
     "sheets_api_url": "https://sheets.googleapis.com",
     "telegram_token": "123456789:AAH-example-token-from-BotFather",
     "telegram_api_url": "https://api.telegram.org",
+    "telegram_webhook_url": "https://semaforo.inm.gob.mx/telegram",
+    "telegram_webhook_listen": "127.0.0.1",
+    "telegram_webhook_port": "8443",
+    "telegram_webhook_secret": "a random string of letters and digits",
     "sync_minutes": "10",
     "reminder_check_minutes": "5",
     "reminder_days_before": "3",

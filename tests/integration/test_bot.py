@@ -6,8 +6,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import io
+import json
 import logging
 import re
+import socket
+import time
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +20,7 @@ import pytest
 from PIL import Image
 from sqlalchemy.engine import Engine
 
-from bot.app import build_application, start_bot, stop_bot
+from bot.app import Webhook, build_application, start_bot, stop_bot
 from semaforo import service
 from semaforo.db import create_schema, make_engine
 from semaforo.formatting import badge
@@ -263,3 +268,55 @@ def test_any_other_error_is_logged_once_apologised_for_and_the_token_never_logge
     assert len(errors) == 1, [r.getMessage() for r in errors]
     assert TOKEN not in caplog.text
     assert TOKEN.split(":")[1] not in caplog.text
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _post_update(url: str, user: int, text: str, secret: str) -> int:
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1, "date": int(time.time()), "text": text,
+            "chat": {"id": user, "type": "private"},
+            "from": {"id": user, "is_bot": False, "first_name": "Ana"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }  # fmt: skip
+    request = urllib.request.Request(
+        url, data=json.dumps(update).encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_with_a_webhook_url_telegram_posts_updates_and_the_secret_is_checked(
+    db: Engine, api: FakeBotApi
+) -> None:
+    port = _free_port()
+    public = "https://semaforo.example.mx/telegram"  # what Telegram is told (a reverse proxy)
+    url = f"http://127.0.0.1:{port}/telegram"  # what the proxy forwards to
+
+    async def scenario() -> None:
+        app = build_application(token=TOKEN, api_url=api.url, engine=db, programme_id=PAT,
+                                today=lambda: AS_OF)  # fmt: skip
+        await start_bot(app, webhook=Webhook(url=public, port=port, secret="s3cr3t-token"))
+        try:
+            assert api.webhook_url == public
+            assert await asyncio.to_thread(_post_update, url, STRANGER, "/ayuda", "wrong") == 403
+            assert await asyncio.to_thread(_post_update, url, STRANGER, "/ayuda",
+                                           "s3cr3t-token") == 200  # fmt: skip
+            answer = await asyncio.to_thread(api.wait_for, lambda c: c.method == "sendMessage")
+            assert "/status 2.3 mar" in answer.params["text"]
+            assert len(api.sent()) == 1  # the update with the wrong secret was not handled
+        finally:
+            await stop_bot(app)
+
+    asyncio.run(scenario())
