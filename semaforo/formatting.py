@@ -110,10 +110,16 @@ def _branches(children: list[Result], depth: int, prefix: str, locale: str) -> l
 
 
 def period_text(period: Period, locale: str = "es") -> str:
-    """`2019-T1` stays as asked; a month reads `marzo 2019`."""
+    """`marzo 2019`; `2019-T1 (enero–marzo)`; `enero–abril 2019` for year to date; `2019`."""
+    months = words(locale)["months"]
     if period.is_single_month:
-        return f"{words(locale)['months'][period.first - 1]} {period.year}"
-    return period.label
+        return f"{months[period.first - 1]} {period.year}"
+    if period.first == 1 and period.last == 12:
+        return str(period.year)
+    span = f"{months[period.first - 1]}–{months[period.last - 1]}"
+    if "-T" in period.label:
+        return f"{period.label} ({span})"
+    return f"{span} {period.year}"
 
 
 def gap_text(gap: Gap, locale: str = "es") -> str:
@@ -135,7 +141,7 @@ def status_text(
 ) -> str:
     """The full answer to `status`: the tree, what pulls it down, what is pending or missing."""
     w = words(locale)
-    lines = [f"{w['period']} {period_text(period, locale)} ({w['as_of']} {as_of:%Y-%m-%d})"]
+    lines = [f"{w['period']} {period_text(period, locale)} · {w['as_of']} {as_of:%Y-%m-%d}"]
     lines.extend(tree_text(node, depth=depth, locale=locale))
     if node.level == "indicator" and node.achieved is not None and node.programmed is not None:
         unit = "%" if node.measure == "percent" else ""

@@ -99,7 +99,7 @@ def test_run_answers_syncs_on_schedule_stops_on_sigterm_and_resumes_the_fanout_o
         reply = api.wait_for(lambda c: c.method == "sendMessage" and c.ok
                              and c.params["chat_id"] == PLANNER
                              and "Programa Anual" in c.params["text"], timeout=60)  # fmt: skip
-        assert "Periodo 2019-ytd-04" in reply.params["text"]
+        assert "Periodo enero–abril 2019" in reply.params["text"]
         _wait(lambda: _syncs(env) >= 2)  # at start, then on schedule
         # SIGTERM in the middle of the overdue fan-out
         _wait(lambda: sum(1 for c in api.sent() if c.params["text"].startswith("❗")) >= 3)
