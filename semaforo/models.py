@@ -128,6 +128,22 @@ class CaptureHistory(SQLModel, table=True):
     seen_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class RowLink(SQLModel, table=True):
+    """Where the last sync found an indicator's capture row, as a link opening the workbook there.
+
+    Rows move when people insert rows, so each sync rewrites the links that changed.
+    """
+
+    __table_args__ = (UniqueConstraint("programme_id", "month", "indicator_code", "office_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    month: int
+    indicator_code: str = Field(max_length=32)
+    office_code: str = Field(default="", max_length=32)
+    link: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class Owner(SQLModel, table=True):
     """A person who owns units: capture staff, a director or the planning area."""
 

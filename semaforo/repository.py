@@ -301,4 +301,10 @@ def capture_history(
 
 def row_links(*, session: Session, programme_id: str) -> dict[tuple[int, str, str], str]:
     """(month, indicator, office) → a link opening the workbook at that capture row."""
-    return {}
+    table = models.RowLink
+    found = session.exec(
+        select(table.month, table.indicator_code, table.office_code, table.link).where(
+            table.programme_id == programme_id
+        )
+    )
+    return {(month, code, office): link for month, code, office, link in found}

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, insert, select, update
 
 from scoring import Kind, MonthPlan, Thresholds
 from semaforo import models
@@ -182,6 +182,52 @@ def upsert_owners(
         changed += 1
     session.flush()
     return changed
+
+
+def apply_row_links(
+    *,
+    session: Session,
+    programme_id: str,
+    links: Mapping[tuple[int, str, str], str],
+    months: Iterable[int],
+) -> int:
+    """Store where the capture rows are now, (month, indicator, office) → link; rows written.
+
+    Only differences are written. A stored link is deleted only when its month is in `months`
+    (the tabs read this time): a tab that was not found keeps its last known rows.
+    """
+    read, table = set(months), models.RowLink
+    mine = col(table.programme_id) == programme_id
+    stored = {
+        (month, code, office): link
+        for month, code, office, link in session.exec(
+            select(table.month, table.indicator_code, table.office_code, table.link).where(mine)
+        )
+    }
+    added = [
+        {"programme_id": programme_id, "month": month, "indicator_code": code,
+         "office_code": office, "link": link}
+        for (month, code, office), link in links.items()
+        if (month, code, office) not in stored
+    ]  # fmt: skip
+    moved = {key: link for key, link in links.items() if stored.get(key, link) != link}
+    gone = [key for key in stored if key[0] in read and key not in links]
+    # Bulk statements: the first sync of a whole workbook adds thousands of links at once.
+    if added:
+        session.exec(insert(table), params=added)
+    if moved or gone:  # rare (rows inserted, a tab renamed): only then are the ids needed
+        ids = {
+            (month, code, office): row_id
+            for row_id, month, code, office in session.exec(
+                select(table.id, table.month, table.indicator_code, table.office_code).where(mine)
+            )
+        }
+        if moved:
+            updates = [{"id": ids[key], "link": link} for key, link in moved.items()]
+            session.exec(update(table), params=updates)
+        if gone:
+            session.exec(delete(table).where(col(table.id).in_([ids[key] for key in gone])))
+    return len(added) + len(moved) + len(gone)
 
 
 @dataclass(frozen=True, slots=True)

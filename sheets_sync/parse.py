@@ -21,6 +21,9 @@ from sheets_sync.workbook import TabSnapshot, WorkbookSnapshot
 CaptureKey = tuple[str, str, int, int]
 """(indicator, office, year, month)."""
 
+RowKey = tuple[int, str, str]
+"""(month, indicator, office): a capture row of a month tab, office '' for a central row."""
+
 _CAPTURE_MARKER = re.compile(
     r"^SEMÁFORO · CAPTURA · (?P<programme>\S+) · (?P<y>\d{4})-(?P<m>\d{2})$"
 )
@@ -38,6 +41,10 @@ class ParsedWorkbook:
     owners: list[layout.OwnerLine] | None = None
     cells_read: int = 0
     month_tabs: dict[int, TabSnapshot] = field(default_factory=dict)
+    rows: dict[RowKey, tuple[str, int]] = field(default_factory=dict)
+    """Where each capture row was found, empty or not: (tab title, 1-based row)."""
+    months_read: set[int] = field(default_factory=set)
+    """Months whose capture tab was found and read (its columns were all there)."""
 
     @property
     def rejected(self) -> list[CellIssue]:
@@ -125,6 +132,7 @@ def _parse_capture_tab(
         )
         return
     header, cols = located
+    result.months_read.add(month)
     seen: dict[tuple[str, str], int] = {}
     for r, row in enumerate(tab.rows[header + 1 :], start=header + 2):
         code = _cell(row, cols["Código"]).strip()
@@ -170,6 +178,7 @@ def _parse_capture_tab(
             catalogue.year,
             month,
         )
+        result.rows.setdefault((month, code, key[1]), (tab.title, r))
         if not any(t.strip() for t in texts.values()):
             result.cleared.add(key)
             continue

@@ -18,7 +18,7 @@ from semaforo.sync_repository import OwnerView
 from sheets_sync import layout
 from sheets_sync.catalogue_tab import split_units
 from sheets_sync.cells import CellIssue
-from sheets_sync.parse import ParsedWorkbook, classify, parse_workbook, typed_cells
+from sheets_sync.parse import ParsedWorkbook, RowKey, classify, parse_workbook, typed_cells
 from sheets_sync.workbook import TabLayout, Workbook, WorkbookError
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ class SyncReport:
     cleared: int = 0
     catalogue_changes: int = 0
     owner_changes: int = 0
+    links_changed: int = 0
+    """Row links rewritten because rows moved; not counted as changes (nobody typed them)."""
     message: str = ""
     issues: list[CellIssue] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -70,7 +72,8 @@ class SyncReport:
             "requests": self.requests, "cells_read": self.cells_read,
             "created": self.created, "changed": self.changed, "cleared": self.cleared,
             "catalogue_changes": self.catalogue_changes, "owner_changes": self.owner_changes,
-            "rejected": self.rejected, "problems": self.problems,
+            "links_changed": self.links_changed, "rejected": self.rejected,
+            "problems": self.problems,
             "issues": [
                 {"tab": i.tab, "cell": i.cell, "value": i.value, "reason": i.reason,
                  "severity": i.severity, "unit": i.unit}
@@ -98,8 +101,10 @@ def sync(
         report.cells_read, report.issues, report.problems = (
             parsed.cells_read, parsed.issues, parsed.problems,
         )  # fmt: skip
+        links = _row_links(workbook, parsed)
         with transaction(engine) as session:
-            _apply(session, programme_id, parsed, report, source=f"sheet:{name}", seen=started)
+            _apply(session, programme_id, parsed, report, source=f"sheet:{name}", seen=started,
+                   links=links)  # fmt: skip
             report.outcome, report.finished_at = "ok", clock()
             report.run_id = _record(session, programme_id, name, report)
     except WorkbookError as exc:
@@ -109,7 +114,7 @@ def sync(
         report.message = f"error inesperado: {type(exc).__name__}: {exc}"
     if report.outcome != "ok":
         report.created = report.changed = report.cleared = 0
-        report.catalogue_changes = report.owner_changes = 0
+        report.catalogue_changes = report.owner_changes = report.links_changed = 0
         report.finished_at = clock()
         with transaction(engine) as session:
             report.run_id = _record(session, programme_id, name, report)
@@ -121,6 +126,14 @@ def sync(
     return report
 
 
+def _row_links(workbook: Workbook, parsed: ParsedWorkbook) -> dict[RowKey, str]:
+    """A link opening the workbook at each capture row the parse found, for reminders."""
+    return {
+        key: workbook.link_to(parsed.month_tabs[key[0]], row)
+        for key, (_title, row) in parsed.rows.items()
+    }
+
+
 def _apply(
     session: Session,
     programme_id: str,
@@ -129,6 +142,7 @@ def _apply(
     *,
     source: str,
     seen: dt.datetime,
+    links: dict[RowKey, str],
 ) -> None:
     if parsed.catalogue is not None:
         report.catalogue_changes = sync_repository.apply_plans(
@@ -155,6 +169,9 @@ def _apply(
         session=session, programme_id=programme_id, keys=parsed.cleared, source=source,
         seen_at=seen,
     )  # fmt: skip
+    report.links_changed = sync_repository.apply_row_links(
+        session=session, programme_id=programme_id, links=links, months=parsed.months_read
+    )
 
 
 def _record(session: Session, programme_id: str, name: str, report: SyncReport) -> int | None:

@@ -94,6 +94,21 @@ def test_init_then_sync_takes_two_requests_and_an_unchanged_sync_writes_nothing(
     assert ready.scopes[-1].endswith("spreadsheets.readonly")
 
 
+def test_a_reminder_link_opens_the_google_sheet_at_the_indicator_row(
+    engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    sync(engine, open_workbook(), PAT)
+    again = sync(engine, open_workbook(), PAT)
+    with transaction(engine) as session:
+        links = repository.row_links(session=session, programme_id=PAT)
+    gid = ready.tab(SHEET, "Marzo 2019").sheet_id
+    row = find_row(ready, "Marzo 2019", "2.3.1")
+    assert links[(3, "2.3.1", "")] == (
+        f"https://docs.google.com/spreadsheets/d/{SHEET}/edit#gid={gid}&range=A{row}"
+    )
+    assert again.links_changed == 0 and again.requests <= 2
+
+
 def test_a_value_typed_in_google_sheets_reaches_status_with_history(
     engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
 ) -> None:

@@ -22,6 +22,8 @@ from semaforo.db import make_engine, transaction
 
 PAT = "pat-inm-2019"
 WHEN = dt.datetime(2019, 3, 4, 15, 30, tzinfo=dt.UTC)
+# Every revision, oldest first: an empty database gets all of them.
+REVISIONS = ["0001", "0002", "0003"]
 # The tables of revision 0001: what databases made by `create_all` before migrations hold.
 OLD_TABLES = [
     t for t in SQLModel.metadata.sorted_tables if t.name in migrate.CREATE_ALL_SCHEMAS[-1][1]
@@ -134,9 +136,20 @@ def claim(engine: Engine, owner_id: int) -> None:
         )
 
 
+def link(engine: Engine) -> None:
+    """Store where March's 2.3.1 row is in the workbook."""
+    with transaction(engine) as session:
+        session.add(
+            models.RowLink(
+                programme_id=PAT, month=3, indicator_code="2.3.1", link="file:///pat.xlsx#A5"
+            )
+        )
+
+
 def test_an_empty_database_gets_exactly_the_tables_of_the_models(empty: Engine) -> None:
     done = migrate.upgrade(empty)
-    assert done == migrate.Upgrade(before=None, after=migrate.head(), applied=["0001", "0002"])
+    assert migrate.head() == REVISIONS[-1]
+    assert done == migrate.Upgrade(before=None, after=migrate.head(), applied=REVISIONS)
     expected = {t.name: [c.name for c in t.columns] for t in SQLModel.metadata.sorted_tables}
     # The version table sits with the tables, in the schema the connection's search_path names.
     assert columns(empty) == expected | {"alembic_version": ["version_num"]}
@@ -150,7 +163,7 @@ def test_is_up_to_date_only_after_the_upgrade(empty: Engine) -> None:
 
 
 @pytest.mark.parametrize("made_by", ["migration 0001", "create_all"])
-def test_an_old_database_keeps_every_row_and_gains_the_reminder_ledger(
+def test_an_old_database_keeps_every_row_and_gains_the_reminder_ledger_and_row_links(
     empty: Engine, made_by: str
 ) -> None:
     migrate.upgrade(empty, "0001")
@@ -164,7 +177,7 @@ def test_an_old_database_keeps_every_row_and_gains_the_reminder_ledger(
 
     done = migrate.upgrade(empty)
 
-    assert done == migrate.Upgrade(before="0001", after="0002", applied=["0002"])
+    assert done == migrate.Upgrade(before="0001", after=migrate.head(), applied=REVISIONS[1:])
     assert migrate.is_up_to_date(empty)
     assert rows(empty) == before
     assert sum(len(found) for found in before.values()) == 10
@@ -172,6 +185,9 @@ def test_an_old_database_keeps_every_row_and_gains_the_reminder_ledger(
     claim(empty, owner_id)
     with pytest.raises(IntegrityError):  # the ledger's unique key: a reminder is claimed once
         claim(empty, owner_id)
+    link(empty)
+    with pytest.raises(IntegrityError):  # one link per capture row of a month
+        link(empty)
 
 
 def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
@@ -187,8 +203,11 @@ def test_a_create_all_database_that_has_the_ledger_is_stamped_at_0002(empty: Eng
     migrate.upgrade(empty, "0002")
     with empty.begin() as conn:
         conn.execute(text("drop table alembic_version"))
-    assert migrate.upgrade(empty) == migrate.Upgrade(before="0002", after="0002", applied=[])
+    assert migrate.upgrade(empty) == migrate.Upgrade(
+        before="0002", after=migrate.head(), applied=REVISIONS[2:]
+    )
     assert migrate.is_up_to_date(empty)
+    assert differences(empty) == []
 
 
 def test_a_database_with_only_some_of_the_tables_is_refused(empty: Engine) -> None:
@@ -252,4 +271,4 @@ def test_two_instances_starting_at_once_upgrade_once(database_url: str) -> None:
             instance.join(timeout=10)
             if instance.is_alive():
                 instance.terminate()
-    assert sorted(upgrade.applied for upgrade in done) == [[], ["0001", "0002"]]
+    assert sorted(upgrade.applied for upgrade in done) == [[], REVISIONS]

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from telegram.ext import AIORateLimiter, ExtBot
 
@@ -22,10 +23,13 @@ from semaforo import reminding, service
 from semaforo.captures_csv import CaptureRow
 from semaforo.db import create_schema, make_engine, transaction
 from semaforo.owners import list_owners
+from semaforo.reminder_text import reminder_text
 from semaforo.reminders import Kind, Timing, moments
 from semaforo.repository import apply_captures
 from semaforo.sample import sample_owners, sample_rows
 from sheets_sync.owners_file import import_owners
+from sheets_sync.sync import init_workbook, sync
+from sheets_sync.xlsx import XlsxWorkbook
 from tests.fakes.bot_api import FakeBotApi
 
 PAT = "pat-inm-2019"
@@ -272,3 +276,23 @@ def test_remind_dry_run_json_has_the_documented_shape(db: Engine) -> None:
 
     doc = json.loads(json.dumps([_reminder_json(r) for r in due.pending]))
     assert {"owner", "kind", "period", "indicators"} <= set(doc[0])
+
+
+def test_a_due_soon_reminder_links_each_indicator_to_its_row_in_the_synced_workbook(
+    db: Engine, tmp_path: Path
+) -> None:
+    workbook = XlsxWorkbook(tmp_path / "pat.xlsx")
+    init_workbook(db, workbook, PAT)
+    assert sync(db, workbook, PAT).outcome == "ok"
+    march = load_workbook(workbook.path)["Marzo 2019"]
+    rows = {r[0].value: r[0].row for r in march.iter_rows(min_row=3) if not r[1].value}
+
+    due = reminding.due_at(db, PAT, _at("2019-03-27T09:00"))
+    reminder, item = next(
+        (r, i) for r in due.pending if r.kind is Kind.DUE_SOON for i in r.items if not i.office
+    )
+
+    file = workbook.path.resolve().as_uri()
+    assert item.link == f"{file}#'Marzo 2019'!A{rows[item.indicator]}"
+    text = reminder_text(reminder, year=2019, today=dt.date(2019, 3, 27))
+    assert f"abrir: {item.link}" in text and "abrir: file:///" in text

@@ -80,6 +80,32 @@ def test_init_then_sync_of_an_unchanged_workbook_writes_nothing(
     assert rows_in(engine, models.SyncRun) == 1  # only the run itself is recorded
 
 
+def test_a_reminder_link_follows_the_indicator_row_when_rows_are_inserted_above_it(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    def march_link() -> str:
+        with transaction(engine) as session:
+            return repository.row_links(session=session, programme_id=PAT)[(3, "2.3.1", "")]
+
+    file = ready.path.resolve().as_uri()
+    first = sync(engine, ready, PAT)
+    row = find_row(ready.path, "Marzo 2019", "2.3.1")
+    assert first.links_changed > 0 and march_link() == f"{file}#'Marzo 2019'!A{row}"
+    assert sync(engine, ready, PAT).links_changed == 0  # unchanged: no link rewritten
+    book = load_workbook(ready.path)
+    book["Marzo 2019"].insert_rows(row - 1, 2)  # two rows inserted just above 2.3.1
+    book.save(ready.path)
+
+    moved = sync(engine, ready, PAT)
+
+    assert find_row(ready.path, "Marzo 2019", "2.3.1") == row + 2
+    assert march_link() == f"{file}#'Marzo 2019'!A{row + 2}"
+    assert moved.links_changed > 0 and moved.total_changes == 0  # links are not typed data
+    with transaction(engine) as session:
+        links = repository.row_links(session=session, programme_id=PAT)
+    assert (2, "2.3.1", "") in links  # February's rows did not move and are still there
+
+
 def test_workbook_has_catalogue_owners_and_twelve_month_tabs(ready: XlsxWorkbook) -> None:
     titles = load_workbook(ready.path).sheetnames
     assert titles[:2] == ["Catálogo", "Responsables"]
