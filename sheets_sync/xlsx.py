@@ -36,6 +36,7 @@ class XlsxWorkbook:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._uri = path.resolve().as_uri()  # once: link_to runs for every row of a sync
 
     def read(self) -> WorkbookSnapshot:
         """Every tab's cells as the text a person sees (formulas stay formulas)."""
@@ -82,7 +83,7 @@ class XlsxWorkbook:
     def link_to(self, tab: TabSnapshot | str, row: int) -> str:
         """A file link with the tab and row, for people who open the file locally."""
         title = tab.title if isinstance(tab, TabSnapshot) else tab
-        return f"{self.path.resolve().as_uri()}#'{title}'!A{row}"
+        return f"{self._uri}#'{title}'!A{row}"
 
 
 def _rows(ws: Worksheet) -> tuple[tuple[str, ...], ...]:
