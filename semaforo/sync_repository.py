@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, delete, insert, select, update
 
 from scoring import Kind, MonthPlan, Thresholds
-from semaforo import models
+from semaforo import models, repository
 
 
 def clear_captures(
@@ -83,6 +83,8 @@ def apply_plans(
                 month=month, target=plan.target, weight=plan.weight,
             ))  # fmt: skip
         changed += 1
+    if changed:
+        repository.touch_programme(session=session, programme_id=programme_id)
     session.flush()
     return changed
 
@@ -116,6 +118,8 @@ def apply_indicator_settings(
                 setattr(row, name, value)
             session.add(row)
             changed += 1
+    if changed:
+        repository.touch_programme(session=session, programme_id=programme_id)
     session.flush()
     return changed
 

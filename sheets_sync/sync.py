@@ -151,8 +151,6 @@ def _apply(
             session=session, programme_id=programme_id,
             thresholds=parsed.catalogue.thresholds, kinds=parsed.catalogue.kinds,
         )  # fmt: skip
-        if report.catalogue_changes:
-            repository.touch_programme(session=session, programme_id=programme_id)
     if parsed.owners is not None:
         report.owner_changes = sync_repository.upsert_owners(
             session=session, programme_id=programme_id,

@@ -691,6 +691,7 @@ class _Server(ThreadingHTTPServer):
     fake: FakeBotApi
     daemon_threads = False  # server_close() joins them: no stray threads
     block_on_close = True
+    request_queue_size = 256  # a fan-out opens many connections at once; 5 drops some
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy.engine import Engine
 
-from scoring import Colour
-from semaforo import models, service
+from scoring import Colour, MonthPlan
+from semaforo import service
 from semaforo.catalogue import catalogues_root
 from semaforo.chart import chart_series, render_png
 from semaforo.db import transaction
 from semaforo.errors import UnknownCode
+from semaforo.sync_repository import apply_plans
 
 PAT = "pat-inm-2019"
 SAMPLE = (catalogues_root() / PAT / "sample-captures.csv").read_text(encoding="utf-8")
@@ -53,13 +54,9 @@ def test_months_after_the_as_of_month_have_no_score(pat: Engine) -> None:
 
 
 def test_an_office_indicator_averages_the_offices_as_status_does(pat: Engine) -> None:
-    with transaction(pat) as session:
-        session.add(
-            models.MonthTarget(
-                programme_id=PAT, indicator_code="10.1", office_code="", month=3, target=90.0,
-                weight=12.5,
-            )
-        )  # fmt: skip
+    with transaction(pat) as session:  # as the Catálogo tab sets an office target
+        apply_plans(session=session, programme_id=PAT,
+                    plans={("10.1", ""): {3: MonthPlan(90.0, 12.5, None)}})  # fmt: skip
     service.import_captures(pat, PAT, HEAD + "10.1,OR-09,2019-03,9,10,,,\n", source="test")
     series = chart_series(pat, PAT, "10.1", as_of=AS_OF)
     march = service.status(pat, PAT, code="10.1", period="2019-03", as_of=AS_OF).node
