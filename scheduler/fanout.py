@@ -77,9 +77,16 @@ async def send_due(
                 reminder, year=_year(reminder, due.at), today=due.at.date(), locale=locale,
                 unreachable=unreachable if reminder.kind is Kind.WEEKLY else (),
             )  # fmt: skip
-            # Shielded: a cancellation (Ctrl-C, SIGTERM) waits for the send in flight to be
-            # recorded rather than leaving it claimed.
-            await asyncio.shield(_one(engine, programme_id, reminder, text, notifier, report))
+            # A cancellation of the sweep (APScheduler at shutdown) waits for the send in
+            # flight and its ledger record rather than leaving the row claimed after a send.
+            in_flight = asyncio.ensure_future(
+                _one(engine, programme_id, reminder, text, notifier, report)
+            )
+            try:
+                await asyncio.shield(in_flight)
+            except asyncio.CancelledError:
+                await in_flight
+                raise
 
     await asyncio.gather(*(worker() for _ in range(max(1, workers))))
     log.info("%s", report.line())

@@ -115,8 +115,9 @@ def _reminder_json(reminder: Reminder) -> dict[str, Any]:
 async def _send_now(
     settings: Settings, engine: Engine, programme: str, at: dt.datetime
 ) -> FanoutReport:
-    from telegram.ext import AIORateLimiter, ExtBot
+    from telegram.ext import ExtBot
 
+    from bot.app import rate_limiter
     from scheduler.fanout import send_due
     from scheduler.notifier import TelegramNotifier
 
@@ -127,13 +128,15 @@ async def _send_now(
     base = settings.telegram_api_url
     bot: ExtBot[int] = ExtBot(
         settings.telegram_token.get_secret_value(), base_url=f"{base}/bot",
-        base_file_url=f"{base}/file/bot", rate_limiter=AIORateLimiter(max_retries=3),
+        base_file_url=f"{base}/file/bot", rate_limiter=rate_limiter(),
     )  # fmt: skip
     redact_everywhere([settings.telegram_token.get_secret_value()])
+    stop = asyncio.Event()
+    runtime.on_signals(stop)  # Ctrl-C stops claiming; the sends in flight finish and are recorded
     async with bot:
         return await send_due(
             engine, programme, at=at, notifier=TelegramNotifier(bot), locale=settings.locale,
-            timing=_timing(settings, engine, programme),
+            timing=_timing(settings, engine, programme), stop=stop,
         )  # fmt: skip
 
 

@@ -78,7 +78,7 @@ async def serve(
             "123456789:AAH-ejemplo); vea docs/deploy.md"
         )
     stop = stop or asyncio.Event()
-    _on_signals(stop)
+    on_signals(stop)
     engine = make_engine(settings.database_url)
     leadership = Leadership(engine, programme_id)
     try:
@@ -161,7 +161,8 @@ def _webhook(settings: Settings) -> Webhook | None:
     )  # fmt: skip
 
 
-def _on_signals(stop: asyncio.Event) -> None:
+def on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and Ctrl-C set `stop` instead of cancelling whatever is running."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
