@@ -52,6 +52,10 @@ class Result:
     due_months: tuple[int, ...] = ()
     measure: str = ""
 
+    def walk(self) -> list[Result]:
+        """This node and all its descendants, depth first."""
+        return [self, *(d for c in self.children for d in c.walk())]
+
     def find(self, code: str) -> Result | None:
         """This node or the first descendant with the code."""
         if self.code == code:

@@ -14,6 +14,7 @@ from semaforo import owners, service
 from semaforo.access import may_see, visible_units
 from semaforo.codes import nearest_codes, normalise_code
 from semaforo.errors import SemaforoError
+from semaforo.reminders import responsible
 from semaforo.repository import StoredProgramme
 from semaforo.service import StatusAnswer
 from semaforo.sync_repository import OwnerView
@@ -138,7 +139,9 @@ def pending_for(
     by_owner: dict[str | None, list[Gap]] = {}
     for answer in answers:
         for gap in [*answer.node.missing, *answer.node.pending]:
-            names: list[str | None] = [*_owners_of(stored, people, gap)] or [None]
+            # the same people the month-end reminders go to
+            owners_ = responsible(stored.catalogue, people, gap)
+            names: list[str | None] = [o.name for o in owners_] or [None]
             for name in names:
                 by_owner.setdefault(name, []).append(gap)
     groups = sorted(by_owner.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
@@ -171,25 +174,12 @@ def ranking_for(
     answer = service.status(engine, programme_id, period=period, as_of=as_of)
     cat = answer.programme.catalogue
     units = [
-        n for n in _walk(answer.node)
+        n for n in answer.node.walk()
         if n.level not in ("institution", "indicator")
         and may_see(cat, n.code, visible=person.visible)
     ]  # fmt: skip
     units.sort(key=lambda n: (n.score is None, -(n.score or 0.0)))
     return Ranking(period=answer.period, as_of=answer.as_of, units=tuple(units))
-
-
-def _owners_of(stored: StoredProgramme, people: list[OwnerView], gap: Gap) -> list[str]:
-    """Who answers for the gap's unit (the office, for an office indicator); nearest unit up."""
-    indicator = stored.catalogue.indicator(gap.indicator)
-    unit: str | None = gap.office or (indicator.unit if indicator else None)
-    while unit is not None:
-        names = [p.name for p in people if unit in p.units and p.role != "planning"]
-        if names:
-            return names
-        found = stored.catalogue.unit(unit)
-        unit = found.parent if found else None
-    return []
 
 
 def _is_below(stored: StoredProgramme, code: str, ancestor: str) -> bool:
@@ -204,7 +194,3 @@ def _is_below(stored: StoredProgramme, code: str, ancestor: str) -> bool:
 def _all_codes(stored: StoredProgramme) -> list[str]:
     cat = stored.catalogue
     return [u.code for u in cat.units] + [i.code for i in cat.indicators]
-
-
-def _walk(node: Result) -> list[Result]:
-    return [node, *(d for c in node.children for d in _walk(c))]

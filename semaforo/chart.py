@@ -12,12 +12,11 @@ import io
 import math
 import textwrap
 from dataclasses import dataclass
-from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
-from scoring import INSTITUTION, MONTH_KEYS, Colour, Period, Result, Thresholds, colour_of, evaluate
+from scoring import INSTITUTION, MONTH_KEYS, Colour, Period, Thresholds, evaluate
 from semaforo import repository, service
 from semaforo.calendar import deadlines_for_year
 from semaforo.codes import nearest_codes, normalise_code
@@ -73,7 +72,7 @@ def chart_series(
         )
     deadlines = deadlines_for_year(cat.year, stored.deadline_business_days)
     known_through = 12 if moment.year > cat.year else moment.month if moment.year == cat.year else 0
-    thresholds = _thresholds_for(stored, wanted)
+    thresholds = service.thresholds_for(stored, wanted)
     points: list[ChartPoint] = []
     name, level = cat.name, "institution"
     seen = [c for c in captures if c.month <= known_through]
@@ -81,7 +80,7 @@ def chart_series(
         tree = evaluate(
             cat, seen, period=Period.month(cat.year, month), as_of=moment, deadlines=deadlines
         )
-        node = _node(tree, stored, wanted, thresholds)
+        node = service.find_node(tree, stored, wanted)
         name, level = node.name, node.level
         points.append(ChartPoint(month, node.score, node.colour))
     return ChartSeries(
@@ -99,40 +98,6 @@ def _known_code(stored: StoredProgramme, code: str) -> str:
     if wanted not in known:
         raise UnknownCode(wanted, nearest_codes(wanted, known))
     return wanted
-
-
-def _thresholds_for(stored: StoredProgramme, code: str) -> Thresholds:
-    indicator = stored.catalogue.indicator(code)
-    own = indicator.thresholds if indicator is not None else None
-    return own or stored.catalogue.thresholds
-
-
-def _node(tree: Result, stored: StoredProgramme, code: str, thresholds: Thresholds) -> Result:
-    if code == INSTITUTION:
-        return tree
-    indicator = stored.catalogue.indicator(code)
-    if indicator is not None and indicator.office_indicator:
-        return _office_average(tree, code, indicator.name, stored.catalogue.cap, thresholds)
-    node = tree.find(code)
-    assert node is not None  # _known_code checked the code against the catalogue
-    return node
-
-
-def _office_average(
-    tree: Result, code: str, name: str, cap: float, thresholds: Thresholds
-) -> Result:
-    """An office indicator across the offices: the simple average of their capped scores."""
-    per_office = [r for r in _walk(tree) if r.code == code and r.office]
-    scored = [r.score for r in per_office if r.score is not None]
-    if scored:
-        score = fmean(min(s, cap) for s in scored)
-        return Result(code, name, "indicator", score, colour_of(score, thresholds))
-    waiting = any(r.pending or r.missing for r in per_office)
-    return Result(code, name, "indicator", None, Colour.PENDING if waiting else Colour.NONE)
-
-
-def _walk(node: Result) -> list[Result]:
-    return [node, *(d for c in node.children for d in _walk(c))]
 
 
 # --- drawing -----------------------------------------------------------------------------------

@@ -8,6 +8,11 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
+def aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back naive; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def utcnow() -> dt.datetime:
     """Timestamps are stored in UTC; they are shown in the programme's time zone."""
     return dt.datetime.now(dt.UTC)

@@ -116,7 +116,7 @@ def redeem(
         found = session.exec(
             select(models.Invite).where(models.Invite.code_hash == _hash(code.strip().upper()))
         ).first()
-        if found is None or found.used_at is not None or _aware(found.expires_at) < moment:
+        if found is None or found.used_at is not None or models.aware(found.expires_at) < moment:
             return None
         owner = session.get(models.Owner, found.owner_id)
         if owner is None or owner.programme_id != programme_id:
@@ -210,8 +210,3 @@ def _view(engine: Engine, programme_id: str, owner_id: int) -> OwnerView:
 
 def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands datetimes back naive; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

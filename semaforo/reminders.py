@@ -186,15 +186,15 @@ def plan(
     reachable = [o for o in owners if o.telegram_id is not None]
     if moment.kind is Kind.WEEKLY:
         tree = ytd_tree or month_tree
-        units = _completeness(tree)
+        units = _completeness(tree.children)
         return [
             Reminder(o, moment.kind, moment.period, moment.month, units=units)
             for o in reachable if o.role == "planning"
         ]  # fmt: skip
-    gaps = month_tree.missing if moment.kind in (Kind.OVERDUE, Kind.DIRECTOR_DIGEST) else [
-        *month_tree.missing, *month_tree.pending]  # fmt: skip
     if moment.kind is Kind.DIRECTOR_DIGEST:
-        return _director_digests(moment, month_tree, reachable, catalogue)
+        return _director_digests(moment, month_tree, reachable)
+    gaps = month_tree.missing if moment.kind is Kind.OVERDUE else [
+        *month_tree.missing, *month_tree.pending]  # fmt: skip
     by_owner: dict[int, list[Item]] = {}
     for gap in gaps:
         item = _item(gap, catalogue, links)
@@ -233,42 +233,34 @@ def _item(gap: Gap, catalogue: Catalogue, links: Links) -> Item:
     )  # fmt: skip
 
 
-def _director_digests(
-    moment: Moment, tree: Result, owners: list[OwnerView], catalogue: Catalogue
-) -> list[Reminder]:
+def _director_digests(moment: Moment, tree: Result, owners: list[OwnerView]) -> list[Reminder]:
     """One digest per director: their units (and below) with something missing."""
+    deadline = min((g.deadline for g in tree.missing), default=None)
     out: list[Reminder] = []
     for owner in (o for o in owners if o.role == "director"):
-        units = tuple(
-            c for c in _completeness(tree, roots=owner.units, depth_all=True) if c.missing
-        )
-        deadline = min((g.deadline for g in tree.missing), default=None)
+        units = tuple(c for c in _completeness(_units_under(tree, owner.units)) if c.missing)
         if units:
             out.append(Reminder(owner, moment.kind, moment.period, moment.month, units=units,
                                 deadline=deadline))  # fmt: skip
     return out
 
 
-def _completeness(
-    tree: Result, *, roots: Iterable[str] | None = None, depth_all: bool = False
-) -> tuple[UnitCount, ...]:
-    """Captured / due / missing per top unit (or per unit under the given roots)."""
-    if roots is None:
-        nodes = tree.children
-    else:
-        wanted = set(roots)
-        nodes = [n for n in _walk(tree) if n.code in wanted and n.level != "indicator"]
-        if depth_all:
-            nodes = [d for n in nodes for d in _walk(n) if d.level not in ("indicator",)]
-            nodes = list({id(n): n for n in nodes}.values())
+def _units_under(tree: Result, roots: Iterable[str]) -> list[Result]:
+    """The unit nodes at or below the given codes, each once."""
+    wanted = set(roots)
+    found = {
+        (d.code, d.office): d
+        for n in tree.walk() if n.code in wanted and n.level != "indicator"
+        for d in n.walk() if d.level != "indicator"
+    }  # fmt: skip
+    return list(found.values())
+
+
+def _completeness(nodes: Iterable[Result]) -> tuple[UnitCount, ...]:
+    """Captured / due / missing indicator-months of each unit node."""
     counts = []
     for node in nodes:
-        indicators = [d for d in _walk(node) if d.level == "indicator"]
-        due = sum(len(i.due_months) for i in indicators)
+        due = sum(len(d.due_months) for d in node.walk() if d.level == "indicator")
         empty = len(node.missing) + len(node.pending)
         counts.append(UnitCount(node.code, node.name, max(due - empty, 0), due, len(node.missing)))
     return tuple(counts)
-
-
-def _walk(node: Result) -> list[Result]:
-    return [node, *(d for c in node.children for d in _walk(c))]

@@ -121,12 +121,10 @@ def touch_programme(*, session: Session, programme_id: str) -> None:
     """Mark the catalogue as changed (targets or settings edited in the workbook)."""
     row = session.get(models.Programme, programme_id)
     if row is not None:
-        row.loaded_at = max(models.utcnow(), _aware(row.loaded_at) + dt.timedelta(microseconds=1))
+        row.loaded_at = max(
+            models.utcnow(), models.aware(row.loaded_at) + dt.timedelta(microseconds=1)
+        )
         session.add(row)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def read_programme(*, session: Session, programme_id: str) -> StoredProgramme | None:

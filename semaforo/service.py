@@ -14,7 +14,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from scoring import INSTITUTION, Colour, Period, Result, colour_of, evaluate, parse_period
+from scoring import (
+    INSTITUTION,
+    Colour,
+    Period,
+    Result,
+    Thresholds,
+    colour_of,
+    evaluate,
+    parse_period,
+)
 from semaforo import repository
 from semaforo.calendar import deadlines_for_year
 from semaforo.captures_csv import ParsedCaptures, parse_captures
@@ -136,11 +145,13 @@ def status(
         as_of=moment,
         deadlines=deadlines_for_year(cat.year, stored.deadline_business_days),
     )
-    node = tree if not code else _find(tree, stored, normalise_code(code))
+    node = tree if not code else find_node(tree, stored, normalise_code(code))
     return StatusAnswer(programme=stored, node=node, period=chosen, as_of=moment)
 
 
-def _find(tree: Result, stored: StoredProgramme, code: str) -> Result:
+def find_node(tree: Result, stored: StoredProgramme, code: str) -> Result:
+    """The node for a code in an evaluated tree; an office indicator is averaged over the
+    offices. UnknownCode (with the nearest codes) if the programme has no such code."""
     if code in ("", "INM", INSTITUTION):
         return tree
     indicator = stored.catalogue.indicator(code)
@@ -157,13 +168,11 @@ def _find(tree: Result, stored: StoredProgramme, code: str) -> Result:
 
 def _office_indicator_node(tree: Result, code: str, name: str, stored: StoredProgramme) -> Result:
     """An office indicator across the offices: one child per office, their simple average."""
-    per_office = [r for r in _walk(tree) if r.code == code and r.office]
+    per_office = [r for r in tree.walk() if r.code == code and r.office]
     scored = [r.score for r in per_office if r.score is not None]
     score = fmean(min(s, stored.catalogue.cap) for s in scored) if scored else None
-    indicator = stored.catalogue.indicator(code)
-    thresholds = (indicator.thresholds if indicator else None) or stored.catalogue.thresholds
     colour = (
-        colour_of(score, thresholds)
+        colour_of(score, thresholds_for(stored, code))
         if score is not None
         else (Colour.PENDING if any(r.pending or r.missing for r in per_office) else Colour.NONE)
     )
@@ -175,5 +184,8 @@ def _office_indicator_node(tree: Result, code: str, name: str, stored: StoredPro
     )  # fmt: skip
 
 
-def _walk(node: Result) -> list[Result]:
-    return [node, *(d for c in node.children for d in _walk(c))]
+def thresholds_for(stored: StoredProgramme, code: str) -> Thresholds:
+    """An indicator's own traffic-light bands, else the programme's."""
+    indicator = stored.catalogue.indicator(code)
+    own = indicator.thresholds if indicator is not None else None
+    return own or stored.catalogue.thresholds

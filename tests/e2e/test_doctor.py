@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.bot_api import BOT_TOKEN as TOKEN
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.sheets_api import FakeSheetsApi, write_service_account_file
 
-TOKEN = "123456789:AAH-semaforo-test-token-0123456789"
 SHEET = "1semaforoDoctorTestSpreadsheet0000000"
 
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 
 from semaforo import models
 from semaforo.db import make_engine
+from tests.fakes.bot_api import BOT_TOKEN as TOKEN
 from tests.fakes.bot_api import FakeBotApi
 
-TOKEN = "123456789:AAH-semaforo-test-token-0123456789"
 PLANNER = 400001  # the planner in sample-owners.csv
 ROOT = Path(__file__).parents[2]
 OWNERS = ROOT / "semaforo/catalogues/pat-inm-2019/sample-owners.csv"
@@ -78,10 +78,10 @@ def _syncs(env: dict[str, str]) -> int:
     return runs
 
 
-def _wait(condition: object, timeout: float = 60.0) -> None:
+def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return
         time.sleep(0.1)
     raise AssertionError("timed out")

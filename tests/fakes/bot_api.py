@@ -136,6 +136,10 @@ class _Limits:
         return max(wait, 0.0)
 
 
+BOT_TOKEN = "123456789:AAH-semaforo-test-token-0123456789"
+"""A token shaped like BotFather's, for tests that run the service's own settings checks."""
+
+
 class FakeBotApi:
     """The Bot API on 127.0.0.1 (a free port), in a background thread; a context manager."""
 

@@ -25,11 +25,11 @@ from semaforo import service
 from semaforo.db import create_schema, make_engine
 from semaforo.formatting import badge
 from semaforo.owners import add_owner, invite, list_owners
+from tests.fakes.bot_api import BOT_TOKEN as TOKEN
 from tests.fakes.bot_api import Call, FakeBotApi
 
 PAT = "pat-inm-2019"
 AS_OF = dt.date(2019, 4, 10)
-TOKEN = "123456789:AAH-semaforo-test-token-0123456789"
 SAMPLE = Path(__file__).parents[2] / "semaforo/catalogues/pat-inm-2019/sample-captures.csv"
 DIRECTOR, CAPTURE, PLANNING, STRANGER = 2300, 2310, 5200, 9999
 
@@ -52,12 +52,6 @@ def db(tmp_path: Path) -> Iterator[Engine]:
     _people(engine)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi(token=TOKEN) as server:
-        yield server
 
 
 @contextlib.asynccontextmanager

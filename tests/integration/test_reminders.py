@@ -30,11 +30,11 @@ from semaforo.sample import sample_owners, sample_rows
 from sheets_sync.owners_file import import_owners
 from sheets_sync.sync import init_workbook, sync
 from sheets_sync.xlsx import XlsxWorkbook
+from tests.fakes.bot_api import BOT_TOKEN as TOKEN
 from tests.fakes.bot_api import FakeBotApi
 
 PAT = "pat-inm-2019"
 MX = ZoneInfo("America/Mexico_City")
-TOKEN = "123456789:AAH-semaforo-test-token-0123456789"
 SAMPLE = Path(__file__).parents[2] / "semaforo/catalogues/pat-inm-2019/sample-captures.csv"
 
 
@@ -50,12 +50,6 @@ def db(tmp_path: Path) -> Iterator[Engine]:
     import_owners(engine, PAT, _owners_csv(catalogue), name="owners.csv")
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi(token=TOKEN) as server:
-        yield server
 
 
 def _at(text: str) -> dt.datetime:
