@@ -32,18 +32,20 @@ import telegram
 from sqlalchemy.engine import Engine
 
 from bot import replies
-from bot.app import build_application, start_bot, stop_bot
+from bot.application import build_application, start_bot, stop_bot
 from bot.arguments import code_and_period
 from scoring import UnitKind
-from semaforo import answers, owners, repository, service
-from semaforo.db import create_schema, make_engine
-from semaforo.owners import add_owner
+from semaforo import answers, service
+from semaforo.people import owners
+from semaforo.people.owners import add_owner
+from semaforo.store import captures
+from semaforo.store.engine import create_schema, make_engine
 from tests.fakes.bot_api import Call, FakeBotApi
 
 PAT = "pat-inm-2019"
 AS_OF = dt.date(2019, 4, 10)
 TOKEN = "123456789:AAH-semaforo-bench-token-0123456789"
-SAMPLE = Path(__file__).parents[1] / "semaforo/catalogues/pat-inm-2019/sample-captures.csv"
+SAMPLE = Path(__file__).parents[1] / "semaforo/catalogue/bundled/pat-inm-2019/sample-captures.csv"
 PLANNING, TOP_IDS, AREA_IDS = 1000, 1100, 1200  # Telegram ids: planning, top + n, area + n
 SEED = 2019
 PROFILE_SAMPLE = 100
@@ -133,7 +135,7 @@ class Stages:
     NAMES: ClassVar[dict[str, tuple[Any, str]]] = {
         "owners.list_owners (who is asking)": (owners, "list_owners"),
         "service.programme (catalogue from the db)": (service, "programme"),
-        "repository.read_captures": (repository, "read_captures"),
+        "captures.read_captures": (captures, "read_captures"),
         "deadlines_for_year": (service, "deadlines_for_year"),
         "scoring.evaluate": (service, "evaluate"),
         "replies.status_reply (formatting)": (replies, "status_reply"),

@@ -35,12 +35,13 @@ import telegram
 from sqlalchemy.engine import Engine
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.app import rate_limiter
+from bot.application import rate_limiter
 from scheduler.fanout import FanoutReport, send_due
 from scheduler.notifier import Notifier, TelegramNotifier
-from semaforo import reminding, service
-from semaforo.db import create_schema, make_engine, transaction
-from semaforo.sync_repository import upsert_owners
+from semaforo import service
+from semaforo.reminders import ledger
+from semaforo.store.engine import create_schema, make_engine, transaction
+from semaforo.store.roster import upsert_owners
 from tests.fakes import bot_api
 from tests.fakes.bot_api import Call, FakeBotApi
 
@@ -249,7 +250,7 @@ def bench(
         built = set_up(engine, owners)
         setup_s = time.perf_counter() - start
         start = time.perf_counter()
-        due = reminding.due_at(engine, PAT, AT)
+        due = ledger.due_at(engine, PAT, AT)
         due_at_s = time.perf_counter() - start
         expected: set[int] = built.pop("expected_chats")
         due_chats = {r.owner.telegram_id for r in due.pending if r.owner.telegram_id is not None}
@@ -261,7 +262,7 @@ def bench(
             if kill_after is not None:
                 first = sweep(api, engine, f"killed after {kill_after} sends", AT, workers,
                               kill_after, smooth)  # fmt: skip
-                rows = reminding.ledger(engine, PAT)
+                rows = ledger.entries(engine, PAT)
                 recorded = {chat_of[r.owner_id] for r in rows if r.state == "sent"}
                 killed = {
                     "ledger": dict(collections.Counter(r.state for r in rows)),
@@ -276,7 +277,7 @@ def bench(
                                 workers, smooth=smooth))  # fmt: skip
             time.sleep(0.2)
             delivered = deliveries(list(api.calls), due_chats)
-        ledger = collections.Counter(r.state for r in reminding.ledger(engine, PAT))
+        by_state = collections.Counter(r.state for r in ledger.entries(engine, PAT))
         engine.dispose()
     logging.getLogger().removeHandler(problems)
     return {
@@ -289,7 +290,7 @@ def bench(
                     "messages_per_s": s.rate, "window_messages_per_s": s.window_rate}
                    for s in sweeps],
         "killed": killed,
-        "ledger": dict(ledger), **delivered,
+        "ledger": dict(by_state), **delivered,
         "logged_problems": len(problems.records), "logged_examples": problems.records[:5],
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
         "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version,

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from scoring import MONTH_KEYS
 from semaforo import service
-from semaforo.db import create_schema, make_engine
+from semaforo.store.engine import create_schema, make_engine
 from sheets_sync import layout
 from sheets_sync.google import GoogleWorkbook
 from sheets_sync.sync import init_workbook, sync

@@ -1,1 +1,2 @@
-"""The Telegram bot (python-telegram-bot 22): status from a phone. Built in the bot issue."""
+"""The Telegram bot (python-telegram-bot 22): the application and its webhook (`application`),
+thin handlers (`handlers`), argument reading (`arguments`) and the replies' words (`replies`)."""

@@ -20,9 +20,10 @@ from telegram.ext import ContextTypes
 from bot import replies
 from bot.arguments import at_most_one, code_and_period
 from scoring import PeriodError
-from semaforo import answers, chart, owners, service
+from semaforo import answers, chart, service
 from semaforo.answers import Viewer
 from semaforo.errors import SemaforoError
+from semaforo.people import owners
 
 log = logging.getLogger("semaforo.bot")
 

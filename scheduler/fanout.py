@@ -15,9 +15,10 @@ from sqlalchemy.engine import Engine
 from telegram.error import TelegramError
 
 from scheduler.notifier import Notifier, Unreachable
-from semaforo import owners, reminding
-from semaforo.reminder_text import reminder_text
-from semaforo.reminders import Kind, Reminder, Timing
+from semaforo.people import owners
+from semaforo.reminders import ledger
+from semaforo.reminders.plan import Kind, Reminder, Timing
+from semaforo.reminders.text import reminder_text
 
 log = logging.getLogger("semaforo.reminders")
 
@@ -57,9 +58,9 @@ async def send_due(
     stop: asyncio.Event | None = None,
 ) -> FanoutReport:
     """Send every reminder that holds at `at` and has not gone out yet; exactly once each."""
-    due = await asyncio.to_thread(reminding.due_at, engine, programme_id, at, timing=timing)
+    due = await asyncio.to_thread(ledger.due_at, engine, programme_id, at, timing=timing)
     report = FanoutReport(at=due.at, due=len(due.pending), already_sent=len(due.done))
-    report.stale = await asyncio.to_thread(reminding.release_stale, engine, programme_id, due)
+    report.stale = await asyncio.to_thread(ledger.release_stale, engine, programme_id, due)
     if not due.pending:
         return report
     unreachable = await asyncio.to_thread(_unreachable_names, engine, programme_id)
@@ -101,7 +102,7 @@ async def _one(
     notifier: Notifier,
     report: FanoutReport,
 ) -> None:
-    row = await asyncio.to_thread(reminding.claim, engine, programme_id, reminder)
+    row = await asyncio.to_thread(ledger.claim, engine, programme_id, reminder)
     if row is None:
         report.already_sent += 1
         return
@@ -111,17 +112,17 @@ async def _one(
         message_id = await notifier.send(chat, text)
     except Unreachable as exc:
         report.unreachable += 1
-        await asyncio.to_thread(reminding.finish, engine, row, state="unreachable", error=str(exc))
+        await asyncio.to_thread(ledger.finish, engine, row, state="unreachable", error=str(exc))
         await asyncio.to_thread(owners.mark_unreachable, engine, programme_id, chat)
         log.warning("owner %s blocked the bot; marked unreachable", reminder.owner.id)
         return
     except (TelegramError, OSError) as exc:
         report.failed += 1
-        await asyncio.to_thread(reminding.finish, engine, row, state="failed", error=str(exc))
+        await asyncio.to_thread(ledger.finish, engine, row, state="failed", error=str(exc))
         log.error("reminder %s to owner %s failed: %s", reminder.kind, reminder.owner.id, exc)
         return
     report.sent += 1
-    await asyncio.to_thread(reminding.finish, engine, row, state="sent", message_id=message_id)
+    await asyncio.to_thread(ledger.finish, engine, row, state="sent", message_id=message_id)
 
 
 def _year(reminder: Reminder, at: dt.datetime) -> int:

@@ -1,6 +1,9 @@
 """The scheduled jobs. APScheduler keeps them in the database by import path
 (`scheduler.jobs:sync_job`), so they survive restarts; what they work on is the running
-service's context, registered here at start (engines and bots cannot be pickled)."""
+service's context, registered here at start (engines and bots cannot be pickled).
+
+The workbook sync is handed in by the service (`JobContext.sync_workbook`): the scheduler runs
+it on its timetable without knowing what a workbook is."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from scheduler.fanout import FanoutReport, send_due
 from scheduler.notifier import Notifier
-from semaforo.reminders import Timing
+from semaforo.reminders.plan import Timing
 from semaforo.settings import Settings
 
 log = logging.getLogger("semaforo.scheduler")
@@ -30,6 +33,8 @@ class JobContext:
     notifier: Notifier
     clock: Callable[[], dt.datetime]
     timing: Timing
+    sync_workbook: Callable[[], object]
+    """Pull the workbook into the database once and return the run's report (blocking)."""
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     busy: set[str] = field(default_factory=set)
     """Jobs running now; shutdown waits for them."""
@@ -55,21 +60,12 @@ def current() -> JobContext:
 
 async def sync_job() -> None:
     """Pull the workbook into the database (one log line per run)."""
-    from sheets_sync.open import open_workbook
-    from sheets_sync.sync import sync
-
     ctx = current()
     if ctx.stop.is_set():
         return
     ctx.busy.add("sync")
     try:
-
-        def run() -> object:
-            workbook = open_workbook(ctx.settings, ctx.programme_id)
-            name = ctx.settings.workbook_location(ctx.programme_id)
-            return sync(ctx.engine, workbook, ctx.programme_id, name=name)
-
-        report = await asyncio.to_thread(run)
+        report = await asyncio.to_thread(ctx.sync_workbook)
         ctx.last_sync = report
         log.info("%s", _sync_line(report))
     except Exception:

@@ -1,1 +1,9 @@
-"""The shared package: settings, database models and access, catalogues, capture import, the CLI."""
+"""The shared base that `bot`, `sheets_sync`, `scheduler` and `app` stand on.
+
+Rooms by capability: `store/` (the database), `catalogue/` (programme files and checks),
+`people/` (owners and who may see what), `reminders/` (plan, ledger, words). Beside them, one
+module each: `settings`, `errors`, `values` (numbers as people type them), `codes`, `calendar`
+(business days and deadlines), `captures_csv`, `formatting` (what a person reads), `logs`,
+`service` (load a catalogue, import captures, tell a status), `answers` (what a registered person
+may ask, with the access check) and `chart` (`/grafica`).
+"""

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from scoring import Gap, Period, Result
-from semaforo import owners, service
-from semaforo.access import may_see, visible_units
+from semaforo import service
+from semaforo.catalogue.files import StoredProgramme
 from semaforo.codes import nearest_codes, normalise_code
 from semaforo.errors import SemaforoError
-from semaforo.reminders import responsible
-from semaforo.repository import StoredProgramme
+from semaforo.people import owners
+from semaforo.people.access import may_see, visible_units
+from semaforo.reminders.plan import responsible
 from semaforo.service import StatusAnswer
-from semaforo.sync_repository import OwnerView
+from semaforo.store.roster import OwnerView
 
 
 class OutOfReach(SemaforoError):

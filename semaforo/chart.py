@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 
 from scoring import INSTITUTION, MONTH_KEYS, Colour, Period, Thresholds, evaluate
-from semaforo import repository, service
+from semaforo import service
 from semaforo.calendar import deadlines_for_year
+from semaforo.catalogue.files import StoredProgramme
 from semaforo.codes import nearest_codes, normalise_code
-from semaforo.db import transaction
 from semaforo.errors import UnknownCode
 from semaforo.formatting import words
-from semaforo.repository import StoredProgramme
+from semaforo.store import captures
+from semaforo.store.engine import transaction
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -67,15 +68,13 @@ def chart_series(
     wanted = _known_code(stored, code)
     moment = as_of or service.today(stored)
     with transaction(engine) as session:
-        captures = repository.read_captures(
-            session=session, programme_id=programme_id, year=cat.year
-        )
+        captured = captures.read_captures(session=session, programme_id=programme_id, year=cat.year)
     deadlines = deadlines_for_year(cat.year, stored.deadline_business_days)
     known_through = 12 if moment.year > cat.year else moment.month if moment.year == cat.year else 0
     thresholds = service.thresholds_for(stored, wanted)
     points: list[ChartPoint] = []
     name, level = cat.name, "institution"
-    seen = [c for c in captures if c.month <= known_through]
+    seen = [c for c in captured if c.month <= known_through]
     for month in range(1, 13):
         tree = evaluate(
             cat, seen, period=Period.month(cat.year, month), as_of=moment, deadlines=deadlines
@@ -128,6 +127,7 @@ _CEILING = 200.0  # above this, a point is drawn at the top with its value writt
 
 def render_png(series: ChartSeries, *, locale: str = "es") -> bytes:
     """The series as an 800×500 PNG; the same series gives the same bytes."""
+    # matplotlib takes most of a second to import: only for a chart (start-up time)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

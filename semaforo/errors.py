@@ -19,3 +19,7 @@ class UnknownCode(SemaforoError):
 
 class CatalogueNotValid(SemaforoError):
     """A catalogue whose check found errors; nothing was loaded."""
+
+
+class NotConfigured(SemaforoError):
+    """A setting the command cannot do without (the bot's token for `run` and `remind`)."""

@@ -24,15 +24,15 @@ from scoring import (
     evaluate,
     parse_period,
 )
-from semaforo import repository
 from semaforo.calendar import deadlines_for_year
 from semaforo.captures_csv import ParsedCaptures, parse_captures
-from semaforo.catalogue import Finding, load_programme
-from semaforo.catalogue_check import check, has_errors
+from semaforo.catalogue.check import check, has_errors
+from semaforo.catalogue.files import Finding, StoredProgramme, load_programme
 from semaforo.codes import nearest_codes, normalise_code
-from semaforo.db import transaction
 from semaforo.errors import CatalogueNotValid, UnknownCode
-from semaforo.repository import ApplyStats, StoredProgramme
+from semaforo.store import captures, programmes
+from semaforo.store.captures import ApplyStats
+from semaforo.store.engine import transaction
 
 
 def load_catalogue(engine: Engine, programme_id: str) -> list[Finding]:
@@ -43,7 +43,7 @@ def load_catalogue(engine: Engine, programme_id: str) -> list[Finding]:
         errors = "; ".join(f"{f.code}: {f.message}" for f in findings if f.severity == "error")
         raise CatalogueNotValid(f"el catálogo {programme_id} tiene errores: {errors}")
     with transaction(engine) as session:
-        repository.save_programme(session=session, programme=programme)
+        programmes.save_programme(session=session, programme=programme)
     return findings
 
 
@@ -61,18 +61,18 @@ def programme(engine: Engine, programme_id: str) -> StoredProgramme:
     of a `/status` (bench/README.md).
     """
     with transaction(engine) as session:
-        stamp = repository.programme_stamp(session=session, programme_id=programme_id)
+        stamp = programmes.programme_stamp(session=session, programme_id=programme_id)
     if stamp is None:
         load_catalogue(engine, programme_id)
         with transaction(engine) as session:
-            stamp = repository.programme_stamp(session=session, programme_id=programme_id)
+            stamp = programmes.programme_stamp(session=session, programme_id=programme_id)
     assert stamp is not None
     with _CACHE_LOCK:
         hit = _CACHE.get(engine, {}).get(programme_id)
     if hit is not None and hit[0] == stamp:
         return hit[1]
     with transaction(engine) as session:
-        stored = repository.read_programme(session=session, programme_id=programme_id)
+        stored = programmes.read_programme(session=session, programme_id=programme_id)
     assert stored is not None
     with _CACHE_LOCK:
         _CACHE.setdefault(engine, {})[programme_id] = (stamp, stored)
@@ -86,7 +86,7 @@ def import_captures(
     stored = programme(engine, programme_id)
     parsed = parse_captures(text, stored.catalogue)
     with transaction(engine) as session:
-        stats = repository.apply_captures(
+        stats = captures.apply_captures(
             session=session, programme_id=programme_id, rows=parsed.rows, source=source
         )
     return parsed, stats
@@ -135,12 +135,10 @@ def status(
         else default_period(cat.year, moment)
     )
     with transaction(engine) as session:
-        captures = repository.read_captures(
-            session=session, programme_id=programme_id, year=cat.year
-        )
+        captured = captures.read_captures(session=session, programme_id=programme_id, year=cat.year)
     tree = evaluate(
         cat,
-        captures,
+        captured,
         period=chosen,
         as_of=moment,
         deadlines=deadlines_for_year(cat.year, stored.deadline_business_days),

@@ -7,9 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -19,6 +22,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
 
 SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 TOKEN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -116,8 +120,6 @@ class Settings(BaseSettings):
     @property
     def database_url_safe(self) -> str:
         """The database URL with its password masked, for logs and `doctor`."""
-        from sqlalchemy.engine import make_url
-
         return make_url(self.database_url).render_as_string(hide_password=True)
 
     def workbook_location(self, programme: str) -> str:
@@ -228,3 +230,14 @@ def load_settings() -> Settings:
     if lines:
         raise SettingsProblems(lines)
     return settings
+
+
+def clock_from(settings: Settings, timezone: str) -> Callable[[], dt.datetime]:
+    """Now, or — with SEMAFORO_CLOCK — that moment plus the time since start."""
+    if settings.clock is None:
+        return lambda: dt.datetime.now(ZoneInfo(timezone))
+    start = settings.clock
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(timezone))
+    began = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - began)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from scoring import MONTH_KEYS, Catalogue, Kind, MonthPlan, Thresholds
-from semaforo.access import EMAIL, TELEGRAM_USERNAME
+from semaforo.people.access import EMAIL, TELEGRAM_USERNAME
 from semaforo.values import Number, parse_number
 from sheets_sync import layout
 from sheets_sync.cells import CellIssue, column_letter

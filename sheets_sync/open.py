@@ -26,6 +26,7 @@ def open_workbook(settings: Settings, programme: str, *, writable: bool = False)
                 "SEMAFORO_GOOGLE_CREDENTIALS no está configurado: indique el archivo JSON de la "
                 "cuenta de servicio con acceso al libro"
             )
+        # gspread and google-auth load only for a Google workbook (start-up time)
         from sheets_sync.google import GoogleWorkbook
 
         return GoogleWorkbook(

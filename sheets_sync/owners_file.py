@@ -8,8 +8,9 @@ import io
 
 from sqlalchemy.engine import Engine
 
-from semaforo import service, sync_repository
-from semaforo.db import transaction
+from semaforo import service
+from semaforo.store import roster
+from semaforo.store.engine import transaction
 from sheets_sync.catalogue_tab import parse_owners_tab, split_units
 from sheets_sync.cells import CellIssue
 from sheets_sync.workbook import TabSnapshot
@@ -27,7 +28,7 @@ def import_owners(
     if people is None:
         return 0, issues, problems
     with transaction(engine) as session:
-        changed = sync_repository.upsert_owners(
+        changed = roster.upsert_owners(
             session=session, programme_id=programme_id,
             owners=[(o.name, o.email, o.telegram, o.role, split_units(o.units)) for o in people],
         )  # fmt: skip

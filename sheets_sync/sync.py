@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from semaforo import models, repository, service, sync_repository
-from semaforo.access import ROLE_WORDS
-from semaforo.db import transaction
-from semaforo.sync_repository import OwnerView
+from semaforo import service
+from semaforo.people.access import ROLE_WORDS
+from semaforo.store import captures, models, programmes, roster, sync_runs
+from semaforo.store.engine import transaction
+from semaforo.store.roster import OwnerView
 from sheets_sync import layout
 from sheets_sync.catalogue_tab import split_units
 from sheets_sync.cells import CellIssue
@@ -145,29 +146,29 @@ def _apply(
     links: dict[RowKey, str],
 ) -> None:
     if parsed.catalogue is not None:
-        report.catalogue_changes = sync_repository.apply_plans(
+        report.catalogue_changes = programmes.apply_plans(
             session=session, programme_id=programme_id, plans=parsed.catalogue.plans
-        ) + sync_repository.apply_indicator_settings(
+        ) + programmes.apply_indicator_settings(
             session=session, programme_id=programme_id,
             thresholds=parsed.catalogue.thresholds, kinds=parsed.catalogue.kinds,
         )  # fmt: skip
     if parsed.owners is not None:
-        report.owner_changes = sync_repository.upsert_owners(
+        report.owner_changes = roster.upsert_owners(
             session=session, programme_id=programme_id,
             owners=[
                 (o.name, o.email, o.telegram, o.role, split_units(o.units)) for o in parsed.owners
             ],
         )  # fmt: skip
-    stats = repository.apply_captures(
+    stats = captures.apply_captures(
         session=session, programme_id=programme_id, rows=parsed.captures.values(),
         source=source, seen_at=seen,
     )  # fmt: skip
     report.created, report.changed = stats.created, stats.changed
-    report.cleared = sync_repository.clear_captures(
+    report.cleared = captures.clear_captures(
         session=session, programme_id=programme_id, keys=parsed.cleared, source=source,
         seen_at=seen,
     )  # fmt: skip
-    report.links_changed = sync_repository.apply_row_links(
+    report.links_changed = captures.apply_row_links(
         session=session, programme_id=programme_id, links=links, months=parsed.months_read
     )
 
@@ -179,7 +180,7 @@ def _record(session: Session, programme_id: str, name: str, report: SyncReport) 
         changed=report.total_changes, rejected=report.rejected, outcome=report.outcome,
         message=report.message,
     )  # fmt: skip
-    sync_repository.record_run(session=session, run=run)
+    sync_runs.record_run(session=session, run=run)
     return run.id
 
 
@@ -207,8 +208,8 @@ def init_workbook(
     catalogue = stored.catalogue
     tabs = classify(snapshot, catalogue) if snapshot else {}
     with transaction(engine) as session:
-        db_rows = repository.export_captures(session=session, programme_id=programme_id)
-        owners = sync_repository.owners_with_units(session=session, programme_id=programme_id)
+        db_rows = captures.export_captures(session=session, programme_id=programme_id)
+        owners = roster.owners_with_units(session=session, programme_id=programme_id)
     editors = _editors(owners)
     layouts: list[TabLayout] = [
         layout.catalogue_tab(catalogue, title=_title(tabs, "catalogue", "Catálogo"))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from semaforo.db import create_schema, make_engine
+from semaforo.store.engine import create_schema, make_engine
 
 POSTGRES_URL = os.environ.get(
     "SEMAFORO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from semaforo.catalogue import catalogues_root
+from semaforo.catalogue.files import catalogues_root
 
 SIMIDE_SAMPLE = catalogues_root() / "simide-ipam-2023" / "sample-captures.csv"
 
@@ -20,7 +20,7 @@ def semaforo(
 ) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "SEMAFORO_DATABASE_URL": f"sqlite:///{db}", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "semaforo.cli", *args],
+        [sys.executable, "-m", "app.cli", *args],
         capture_output=True,
         text=True,
         env=environment,

@@ -8,15 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 
 def demo(folder: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEMAFORO_")}
-    return subprocess.run([sys.executable, "-m", "semaforo.cli", "demo", "--dir", str(folder)],
+    return subprocess.run([sys.executable, "-m", "app.cli", "demo", "--dir", str(folder)],
                           capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_demo_shows_every_users_view_and_picks_up_an_edit(tmp_path: Path) -> None:
     first = demo(tmp_path)
     assert first.returncode == 0, first.stderr

@@ -19,7 +19,7 @@ SHEET = "1semaforoDoctorTestSpreadsheet0000000"
 
 
 def doctor(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "semaforo.cli", "doctor"], env=env,
+    return subprocess.run([sys.executable, "-m", "app.cli", "doctor"], env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
@@ -65,7 +65,7 @@ def test_against_local_servers_with_valid_settings_doctor_passes(
         "SEMAFORO_TELEGRAM_API_URL": bot.url,
     }  # fmt: skip
     for step in (["db", "upgrade"], ["sheet", "init"]):
-        done = subprocess.run([sys.executable, "-m", "semaforo.cli", *step], env=env,
+        done = subprocess.run([sys.executable, "-m", "app.cli", *step], env=env,
                               capture_output=True, text=True, timeout=180)  # fmt: skip
         assert done.returncode == 0, done.stderr
     out = doctor(env)

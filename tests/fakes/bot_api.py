@@ -171,6 +171,9 @@ class FakeBotApi:
         self._callback_ids: set[str] = set()
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._faults: list[_Fault] = []
+        self._hold: Callable[[str, JSON], bool] | None = None
+        self._held = 0
+        self._gate = threading.Event()
         self._update_ids = itertools.count(1)
         self._serials = itertools.count(1)
         self._cond = threading.Condition()
@@ -196,6 +199,7 @@ class FakeBotApi:
         with self._cond:
             self._closing = True  # long polls answer now
             self._cond.notify_all()
+        self._gate.set()  # held requests answer now
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()  # joins the request threads
@@ -322,6 +326,33 @@ class FakeBotApi:
         with self._cond:
             self._faults.append(_Fault(method.lower(), status, retry_after, times, description))
 
+    def hold(self, predicate: Callable[[str, JSON], bool]) -> None:
+        """Requests for which `predicate(method, params)` is true wait, unanswered, until
+        `release()`: a test can act while a send is in flight, whatever the machine's speed."""
+        with self._cond:
+            self._hold, self._held = predicate, 0
+            self._gate.clear()
+
+    def wait_held(self, timeout: float = 10.0) -> None:
+        """Wait until at least one request is being held."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._held > 0, timeout):
+                raise AssertionError(f"no request was held within {timeout} s")
+
+    def release(self) -> None:
+        """Answer the held requests and hold no more."""
+        with self._cond:
+            self._hold = None
+        self._gate.set()
+
+    def _wait_if_held(self, method: str, params: JSON) -> None:
+        with self._cond:
+            if self._hold is None or not self._hold(method, params):
+                return
+            self._held += 1
+            self._cond.notify_all()
+        self._gate.wait()
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every send to this chat answers 403."""
         with self._cond:
@@ -342,6 +373,7 @@ class FakeBotApi:
                 raise Refusal(404, "Not Found")
             if match[1] != self.token:
                 raise Refusal(401, "Unauthorized")
+            self._wait_if_held(method, params)
             status, answer = 200, {"ok": True, "result": self._answer(method, params, files)}
         except Refusal as refusal:
             status, answer = refusal.status, refusal.body()

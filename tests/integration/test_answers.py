@@ -10,11 +10,11 @@ from sqlalchemy.engine import Engine
 
 from semaforo import answers, service
 from semaforo.answers import OutOfReach, Viewer
-from semaforo.owners import add_owner
+from semaforo.people.owners import add_owner
 
 PAT = "pat-inm-2019"
 AS_OF = dt.date(2019, 4, 10)
-SAMPLE = Path(__file__).parents[2] / "semaforo/catalogues/pat-inm-2019/sample-captures.csv"
+SAMPLE = Path(__file__).parents[2] / "semaforo/catalogue/bundled/pat-inm-2019/sample-captures.csv"
 
 
 @pytest.fixture

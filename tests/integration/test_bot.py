@@ -20,17 +20,17 @@ import pytest
 from PIL import Image
 from sqlalchemy.engine import Engine
 
-from bot.app import Webhook, build_application, start_bot, stop_bot
+from bot.application import Webhook, build_application, start_bot, stop_bot
 from semaforo import service
-from semaforo.db import create_schema, make_engine
 from semaforo.formatting import badge
-from semaforo.owners import add_owner, invite, list_owners
+from semaforo.people.owners import add_owner, invite, list_owners
+from semaforo.store.engine import create_schema, make_engine
 from tests.fakes.bot_api import BOT_TOKEN as TOKEN
 from tests.fakes.bot_api import Call, FakeBotApi
 
 PAT = "pat-inm-2019"
 AS_OF = dt.date(2019, 4, 10)
-SAMPLE = Path(__file__).parents[2] / "semaforo/catalogues/pat-inm-2019/sample-captures.csv"
+SAMPLE = Path(__file__).parents[2] / "semaforo/catalogue/bundled/pat-inm-2019/sample-captures.csv"
 DIRECTOR, CAPTURE, PLANNING, STRANGER = 2300, 2310, 5200, 9999
 
 

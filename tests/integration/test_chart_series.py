@@ -9,11 +9,11 @@ from sqlalchemy.engine import Engine
 
 from scoring import Colour, MonthPlan
 from semaforo import service
-from semaforo.catalogue import catalogues_root
+from semaforo.catalogue.files import catalogues_root
 from semaforo.chart import chart_series, render_png
-from semaforo.db import transaction
 from semaforo.errors import UnknownCode
-from semaforo.sync_repository import apply_plans
+from semaforo.store.engine import transaction
+from semaforo.store.programmes import apply_plans
 
 PAT = "pat-inm-2019"
 SAMPLE = (catalogues_root() / PAT / "sample-captures.csv").read_text(encoding="utf-8")

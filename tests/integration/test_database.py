@@ -10,9 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, func, select
 
 from scoring import Colour
-from semaforo import models, repository, service
-from semaforo.catalogue import catalogues_root, load_programme
-from semaforo.db import transaction
+from semaforo import service
+from semaforo.catalogue.files import catalogues_root, load_programme
+from semaforo.store import captures, models
+from semaforo.store.engine import transaction
 
 SIMIDE = "simide-ipam-2023"
 PAT = "pat-inm-2019"
@@ -57,7 +58,7 @@ def test_history_keeps_every_value_with_when_it_was_seen(engine: Engine) -> None
     service.import_captures(engine, SIMIDE, HEAD + "1,,2023-12,,,30000,,\n", source="a")
     service.import_captures(engine, SIMIDE, HEAD + "1,,2023-12,,,32822,,\n", source="b")
     with transaction(engine) as session:
-        history = repository.capture_history(session=session, programme_id=SIMIDE, indicator="1")
+        history = captures.capture_history(session=session, programme_id=SIMIDE, indicator="1")
         rows = [(h.change, h.value, h.source) for h in history]
         assert all(h.seen_at is not None for h in history)
     assert rows == [("created", 30000.0, "a"), ("changed", 32822.0, "b")]
@@ -102,12 +103,12 @@ def test_export_then_import_into_another_database_gives_the_same_captures(
 ) -> None:
     service.import_captures(engine, SIMIDE, SIMIDE_SAMPLE, source="test")
     with transaction(engine) as session:
-        rows = repository.export_captures(session=session, programme_id=SIMIDE)
+        rows = captures.export_captures(session=session, programme_id=SIMIDE)
     from semaforo.captures_csv import to_csv
-    from semaforo.db import create_schema, make_engine
+    from semaforo.store.engine import create_schema, make_engine
 
     other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     create_schema(other)
     service.import_captures(other, SIMIDE, to_csv(rows), source="copy")
     with transaction(other) as session:
-        assert repository.export_captures(session=session, programme_id=SIMIDE) == rows
+        assert captures.export_captures(session=session, programme_id=SIMIDE) == rows

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
-from semaforo import models, repository, service
-from semaforo.catalogue import catalogues_root
-from semaforo.db import transaction
+from semaforo import service
+from semaforo.catalogue.files import catalogues_root
+from semaforo.store import captures, models
+from semaforo.store.engine import transaction
 from sheets_sync.google import GoogleWorkbook
 from sheets_sync.sync import init_workbook, sync
 from tests.fakes.sheets_api import FakeSheetsApi, write_service_account_file
@@ -100,7 +101,7 @@ def test_a_reminder_link_opens_the_google_sheet_at_the_indicator_row(
     sync(engine, open_workbook(), PAT)
     again = sync(engine, open_workbook(), PAT)
     with transaction(engine) as session:
-        links = repository.row_links(session=session, programme_id=PAT)
+        links = captures.row_links(session=session, programme_id=PAT)
     gid = ready.tab(SHEET, "Marzo 2019").sheet_id
     row = find_row(ready, "Marzo 2019", "2.3.1")
     assert links[(3, "2.3.1", "")] == (
@@ -121,7 +122,7 @@ def test_a_value_typed_in_google_sheets_reaches_status_with_history(
     node = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node
     assert node.score == pytest.approx(50.0)
     with transaction(engine) as session:
-        history = repository.capture_history(session=session, programme_id=PAT, indicator="2.3.1")
+        history = captures.capture_history(session=session, programme_id=PAT, indicator="2.3.1")
         assert [h.numerator for h in history if h.month == 3][-1] == 1314
 
 
@@ -203,7 +204,7 @@ def test_the_cli_runs_init_and_sync_against_the_local_server(
     }  # fmt: skip
 
     def semaforo(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "semaforo.cli", *args], env=env,
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env,
                               capture_output=True, text=True, timeout=120)  # fmt: skip
 
     assert semaforo("sheet", "init").returncode == 0

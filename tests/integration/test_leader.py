@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy.engine import Engine
 
 from scheduler.leader import Leadership
-from semaforo.db import make_engine
+from semaforo.store.engine import make_engine
 
 
 def test_only_one_instance_leads_and_the_other_takes_over_when_it_stops(

@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import SQLModel
 
-from semaforo import migrate, models
-from semaforo.db import make_engine, transaction
+from semaforo.store import migrate, models
+from semaforo.store.engine import make_engine, transaction
 
 PAT = "pat-inm-2019"
 WHEN = dt.datetime(2019, 3, 4, 15, 30, tzinfo=dt.UTC)

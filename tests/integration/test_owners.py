@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from semaforo.errors import UnknownCode
-from semaforo.owners import OwnerError, add_owner, invite, list_owners, redeem
+from semaforo.people.owners import OwnerError, add_owner, invite, list_owners, redeem
 
 PAT = "pat-inm-2019"
 NOW = dt.datetime(2019, 3, 1, 12, tzinfo=dt.UTC)

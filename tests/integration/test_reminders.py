@@ -16,17 +16,18 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from telegram.ext import AIORateLimiter, ExtBot
 
+from app.sample import sample_owners, sample_rows
 from scheduler.fanout import FanoutReport, send_due
 from scheduler.notifier import TelegramNotifier
 from scoring import Catalogue
-from semaforo import reminding, service
+from semaforo import service
 from semaforo.captures_csv import CaptureRow
-from semaforo.db import create_schema, make_engine, transaction
-from semaforo.owners import list_owners
-from semaforo.reminder_text import reminder_text
-from semaforo.reminders import Kind, Timing, moments
-from semaforo.repository import apply_captures
-from semaforo.sample import sample_owners, sample_rows
+from semaforo.people.owners import list_owners
+from semaforo.reminders import ledger
+from semaforo.reminders.plan import Kind, Timing, moments
+from semaforo.reminders.text import reminder_text
+from semaforo.store.captures import apply_captures
+from semaforo.store.engine import create_schema, make_engine, transaction
 from sheets_sync.owners_file import import_owners
 from sheets_sync.sync import init_workbook, sync
 from sheets_sync.xlsx import XlsxWorkbook
@@ -35,7 +36,7 @@ from tests.fakes.bot_api import FakeBotApi
 
 PAT = "pat-inm-2019"
 MX = ZoneInfo("America/Mexico_City")
-SAMPLE = Path(__file__).parents[2] / "semaforo/catalogues/pat-inm-2019/sample-captures.csv"
+SAMPLE = Path(__file__).parents[2] / "semaforo/catalogue/bundled/pat-inm-2019/sample-captures.csv"
 
 
 def _owners_csv(catalogue: Catalogue) -> str:
@@ -93,13 +94,14 @@ def test_dry_run_at_27_march_lists_exactly_the_owners_with_empty_march_indicator
     owner_of = {o.units[0]: o.name for o in list_owners(db, PAT) if o.role == "capture"}
     expected = {(owner_of[cat.indicator(code).unit], code) for code in empty}  # type: ignore[union-attr]
 
-    due = reminding.due_at(db, PAT, dt.datetime(2019, 3, 27, 9, 0))
+    due = ledger.due_at(db, PAT, dt.datetime(2019, 3, 27, 9, 0))
     listed = {(r.owner.name, label) for r in due.pending for label in
               (i.label for i in r.items)}  # fmt: skip
     assert listed == expected and len(expected) > 3
     assert {(r.kind, r.period) for r in due.pending} == {(Kind.DUE_SOON, "2019-03")}
 
 
+@pytest.mark.slow
 def test_a_simulated_year_sends_each_reminder_once_to_exactly_those_missing_something(
     db: Engine, api: FakeBotApi
 ) -> None:
@@ -130,19 +132,19 @@ def test_a_simulated_year_sends_each_reminder_once_to_exactly_those_missing_some
         sweep(api, db, moment.at + dt.timedelta(hours=2))  # a later look sends nothing new
 
     digests = ("director_digest", "weekly")  # their content is checked in other tests
-    rows = [r for r in reminding.ledger(db, PAT) if r.kind not in digests]
+    rows = [r for r in ledger.entries(db, PAT) if r.kind not in digests]
     chat_of = {o.id: o.telegram_id for o in list_owners(db, PAT)}
     sent = Counter((chat_of[r.owner_id] or 0, r.kind, r.period) for r in rows if r.state == "sent")
     assert sent == expected
     assert all(n == 1 for n in _texts(api).values())  # no message twice
-    assert len(api.sent()) == len(reminding.ledger(db, PAT))
+    assert len(api.sent()) == len(ledger.entries(db, PAT))
 
 
 def test_killing_the_fanout_midway_and_starting_again_sends_the_rest_once(
     db: Engine, api: FakeBotApi
 ) -> None:
     at = _at("2019-03-27T09:00")  # nothing captured: every owner of a March indicator is due
-    due = reminding.due_at(db, PAT, at)
+    due = ledger.due_at(db, PAT, at)
     assert len(due.pending) > 20
 
     class Crash(BaseException):
@@ -167,7 +169,7 @@ def test_killing_the_fanout_midway_and_starting_again_sends_the_rest_once(
     with pytest.raises(Crash):
         asyncio.run(first_run())
     assert len(api.sent()) == 7
-    states = Counter(r.state for r in reminding.ledger(db, PAT))
+    states = Counter(r.state for r in ledger.entries(db, PAT))
     assert states == {"sent": 7, "claimed": 1}  # the one in flight when it died
 
     report = sweep(api, db, at + dt.timedelta(minutes=5))
@@ -181,7 +183,7 @@ def test_a_stop_request_finishes_the_send_in_flight_and_leaves_the_rest_for_late
     db: Engine, api: FakeBotApi
 ) -> None:
     at = _at("2019-03-27T09:00")
-    total = len(reminding.due_at(db, PAT, at).pending)
+    total = len(ledger.due_at(db, PAT, at).pending)
 
     async def run_until_stopped() -> FanoutReport:
         stop = asyncio.Event()
@@ -203,7 +205,7 @@ def test_a_stop_request_finishes_the_send_in_flight_and_leaves_the_rest_for_late
 
     first = asyncio.run(run_until_stopped())
     assert first.stopped and first.sent == 5
-    assert {r.state for r in reminding.ledger(db, PAT)} == {"sent"}
+    assert {r.state for r in ledger.entries(db, PAT)} == {"sent"}
     second = sweep(api, db, at + dt.timedelta(minutes=5))
     assert second.sent == total - 5
     assert max(Counter(c.params["chat_id"] for c in api.sent()).values()) == 1
@@ -215,12 +217,12 @@ def test_an_outage_over_a_moment_sends_it_late_only_while_it_still_holds(
     # down from before 27 March 09:00 until 28 March 15:00: the due-soon reminder still holds
     late = sweep(api, db, _at("2019-03-28T15:00"))
     assert late.sent > 0
-    kinds = {r.kind for r in reminding.ledger(db, PAT)}
+    kinds = {r.kind for r in ledger.entries(db, PAT)}
     assert kinds == {"due_soon"}
     # down across the whole last business day: last_day is superseded by the overdue notice
     before = len(api.sent())
     sweep(api, db, _at("2019-04-08T10:00"))
-    kinds = {r.kind for r in reminding.ledger(db, PAT)}
+    kinds = {r.kind for r in ledger.entries(db, PAT)}
     assert "last_day" not in kinds and {"overdue", "director_digest"} <= kinds
     assert len(api.sent()) > before
 
@@ -231,7 +233,7 @@ def test_no_reminder_goes_to_an_owner_whose_indicators_are_all_captured(
     cat = service.programme(db, PAT).catalogue
     _capture(db, [r for r in sample_rows(cat, months=3) if r.month == 3])
     done = {o.telegram_id for o in list_owners(db, PAT) if o.role == "capture"} - {
-        r.owner.telegram_id for r in reminding.due_at(db, PAT, _at("2019-03-27T09:00")).pending
+        r.owner.telegram_id for r in ledger.due_at(db, PAT, _at("2019-03-27T09:00")).pending
     }
     sweep(api, db, _at("2019-03-27T09:00"))
     assert done and not any(c.params["chat_id"] in done for c in api.sent())
@@ -241,13 +243,13 @@ def test_a_blocked_owner_is_marked_unreachable_and_named_in_the_planning_digest(
     db: Engine, api: FakeBotApi
 ) -> None:
     at = _at("2019-03-27T09:00")
-    victim = reminding.due_at(db, PAT, at).pending[0].owner
+    victim = ledger.due_at(db, PAT, at).pending[0].owner
     assert victim.telegram_id is not None
     api.block(victim.telegram_id)
     report = sweep(api, db, at)
     assert report.unreachable == 1
     assert next(o for o in list_owners(db, PAT) if o.id == victim.id).unreachable
-    assert next(r for r in reminding.ledger(db, PAT) if r.owner_id == victim.id).state == (
+    assert next(r for r in ledger.entries(db, PAT) if r.owner_id == victim.id).state == (
         "unreachable"
     )
     sweep(api, db, _at("2019-04-01T09:30"))  # Monday: the planning digest
@@ -259,14 +261,14 @@ def test_a_429_is_waited_out_and_the_reminder_goes_once(db: Engine, api: FakeBot
     api.fail_next("sendMessage", status=429, retry_after=1, times=2)
     at = _at("2019-03-27T09:00")
     report = sweep(api, db, at)
-    assert report.failed == 0 and report.sent == len(reminding.ledger(db, PAT))
+    assert report.failed == 0 and report.sent == len(ledger.entries(db, PAT))
     assert sum(1 for c in api.calls if c.status == 429) == 2
     assert max(Counter(c.params["chat_id"] for c in api.sent()).values()) == 1
 
 
 def test_remind_dry_run_json_has_the_documented_shape(db: Engine) -> None:
-    due = reminding.due_at(db, PAT, _at("2019-03-27T09:00"))
-    from semaforo.cli_service import _reminder_json
+    due = ledger.due_at(db, PAT, _at("2019-03-27T09:00"))
+    from app.operations import _reminder_json
 
     doc = json.loads(json.dumps([_reminder_json(r) for r in due.pending]))
     assert {"owner", "kind", "period", "indicators"} <= set(doc[0])
@@ -281,7 +283,7 @@ def test_a_due_soon_reminder_links_each_indicator_to_its_row_in_the_synced_workb
     march = load_workbook(workbook.path)["Marzo 2019"]
     rows = {r[0].value: r[0].row for r in march.iter_rows(min_row=3) if not r[1].value}
 
-    due = reminding.due_at(db, PAT, _at("2019-03-27T09:00"))
+    due = ledger.due_at(db, PAT, _at("2019-03-27T09:00"))
     reminder, item = next(
         (r, i) for r in due.pending if r.kind is Kind.DUE_SOON for i in r.items if not i.office
     )

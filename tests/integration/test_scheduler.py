@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from scheduler.service import JOBS_TABLE, build_scheduler, next_runs
+from scheduler.timetable import JOBS_TABLE, build_scheduler, next_runs
 
 NOW = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
 

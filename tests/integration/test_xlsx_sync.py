@@ -13,9 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, func, select
 
 from scoring import Colour
-from semaforo import models, repository, service
-from semaforo.catalogue import catalogues_root
-from semaforo.db import create_schema, make_engine, transaction
+from semaforo import service
+from semaforo.catalogue.files import catalogues_root
+from semaforo.store import captures, models
+from semaforo.store.engine import create_schema, make_engine, transaction
 from sheets_sync.sync import init_workbook, sync
 from sheets_sync.workbook import WorkbookError
 from sheets_sync.xlsx import XlsxWorkbook
@@ -85,7 +86,7 @@ def test_a_reminder_link_follows_the_indicator_row_when_rows_are_inserted_above_
 ) -> None:
     def march_link() -> str:
         with transaction(engine) as session:
-            return repository.row_links(session=session, programme_id=PAT)[(3, "2.3.1", "")]
+            return captures.row_links(session=session, programme_id=PAT)[(3, "2.3.1", "")]
 
     file = ready.path.resolve().as_uri()
     first = sync(engine, ready, PAT)
@@ -102,7 +103,7 @@ def test_a_reminder_link_follows_the_indicator_row_when_rows_are_inserted_above_
     assert march_link() == f"{file}#'Marzo 2019'!A{row + 2}"
     assert moved.links_changed > 0 and moved.total_changes == 0  # links are not typed data
     with transaction(engine) as session:
-        links = repository.row_links(session=session, programme_id=PAT)
+        links = captures.row_links(session=session, programme_id=PAT)
     assert (2, "2.3.1", "") in links  # February's rows did not move and are still there
 
 
@@ -129,7 +130,7 @@ def test_editing_a_value_changes_status_and_history_keeps_both(
     after = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node.score
     assert after == pytest.approx(50.0) and after != before
     with transaction(engine) as session:
-        history = repository.capture_history(session=session, programme_id=PAT, indicator="2.3.1")
+        history = captures.capture_history(session=session, programme_id=PAT, indicator="2.3.1")
         march = [(h.change, h.numerator) for h in history if h.month == 3]
     assert march[0][0] == "created" and march[-1] == ("changed", 50.0)
 
@@ -204,7 +205,7 @@ def test_a_cleared_cell_is_recorded_as_cleared(engine: Engine, ready: XlsxWorkbo
     node = service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF).node
     assert node.colour is Colour.MISSING
     with transaction(engine) as session:
-        history = repository.capture_history(session=session, programme_id=PAT, indicator="2.3.1")
+        history = captures.capture_history(session=session, programme_id=PAT, indicator="2.3.1")
         assert history[-1].change == "cleared"
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from semaforo.access import may_see, visible_units
-from semaforo.catalogue import load_programme
+from semaforo.catalogue.files import load_programme
+from semaforo.people.access import may_see, visible_units
 
 PAT = load_programme("pat-inm-2019").catalogue
 

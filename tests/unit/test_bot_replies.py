@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.arguments import UsageError, code_and_period, looks_like_period
 from bot.replies import LIMIT, parse_data, split, status_reply
 from scoring import Colour, Period, Result
-from semaforo.repository import StoredProgramme
+from semaforo.catalogue.files import StoredProgramme
 from semaforo.service import StatusAnswer
 
 

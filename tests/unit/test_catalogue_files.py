@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scoring import Kind, UnitKind
-from semaforo.catalogue import CatalogueError, available_programmes, load_programme
-from semaforo.catalogue_check import check
+from semaforo.catalogue.check import check
+from semaforo.catalogue.files import CatalogueError, available_programmes, load_programme
 
 PAT = load_programme("pat-inm-2019")
 

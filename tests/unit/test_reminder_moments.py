@@ -5,9 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from semaforo.reminder_text import reminder_text
-from semaforo.reminders import Kind, Moment, Reminder, Timing, active, last_business_days, moments
-from semaforo.sync_repository import OwnerView
+from semaforo.reminders.plan import (
+    Kind,
+    Moment,
+    Reminder,
+    Timing,
+    active,
+    last_business_days,
+    moments,
+)
+from semaforo.reminders.text import reminder_text
+from semaforo.store.roster import OwnerView
 
 MX = ZoneInfo("America/Mexico_City")
 YEAR = moments(2019, Timing(), MX)
@@ -65,7 +73,7 @@ def test_settings_move_the_moments() -> None:
 
 
 def test_the_message_lists_each_indicator_with_its_target_and_link() -> None:
-    from semaforo.reminders import Item
+    from semaforo.reminders.plan import Item
 
     owner = OwnerView(id=1, name="Ana", email=None, telegram_id=5, telegram_username=None,
                       role="capture", units=("2.3",))  # fmt: skip

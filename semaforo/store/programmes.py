@@ -1,17 +1,19 @@
-"""The one place that touches the database. Rows become `scoring` dataclasses here."""
+"""The programme as stored: its catalogue saved and read back as `scoring` dataclasses,
+its change stamp, and the plans and settings edited in the workbook's «Catálogo» tab.
+
+Every function takes the session of the caller's transaction as a keyword argument.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 from sqlmodel import Session, col, delete, select
 
 from scoring import (
     Accumulation,
-    Capture,
     Catalogue,
     Direction,
     Indicator,
@@ -21,30 +23,8 @@ from scoring import (
     Unit,
     UnitKind,
 )
-from semaforo import models
-from semaforo.captures_csv import CaptureRow
-from semaforo.catalogue import IndicatorText, ProgrammeFile
-
-
-@dataclass(frozen=True, slots=True)
-class StoredProgramme:
-    """A programme as the database holds it: what scoring needs plus the settings around it."""
-
-    id: str
-    catalogue: Catalogue
-    institution: str
-    timezone: str
-    deadline_business_days: int
-    texts: dict[str, IndicatorText] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class ApplyStats:
-    """What applying a batch of captures changed."""
-
-    created: int = 0
-    changed: int = 0
-    unchanged: int = 0
+from semaforo.catalogue.files import IndicatorText, ProgrammeFile, StoredProgramme
+from semaforo.store import models
 
 
 def programme_exists(*, session: Session, programme_id: str) -> bool:
@@ -195,114 +175,76 @@ def _indicator(r: models.Indicator, months: dict[int, MonthPlan]) -> Indicator:
     )  # fmt: skip
 
 
-def read_captures(*, session: Session, programme_id: str, year: int) -> list[Capture]:
-    """The latest capture of every indicator, office and month of the year, for scoring."""
-    rows = session.exec(
-        select(models.Capture).where(
-            models.Capture.programme_id == programme_id, models.Capture.year == year
-        )
-    )
-    return [
-        Capture(
-            indicator=r.indicator_code, month=r.month, numerator=r.numerator,
-            denominator=r.denominator, value=r.value, office=r.office_code,
-        )
-        for r in rows
-    ]  # fmt: skip
-
-
-def export_captures(*, session: Session, programme_id: str) -> list[CaptureRow]:
-    """Every current capture, in the long format's shape, ordered for reading."""
-    rows = session.exec(
-        select(models.Capture)
-        .where(models.Capture.programme_id == programme_id)
-        .order_by(
-            col(models.Capture.year), col(models.Capture.month),
-            col(models.Capture.indicator_code), col(models.Capture.office_code),
-        )
-    )  # fmt: skip
-    return [
-        CaptureRow(
-            indicator=r.indicator_code, office=r.office_code, year=r.year, month=r.month,
-            numerator=r.numerator, denominator=r.denominator, value=r.value,
-            justification=r.justification, evidence=r.evidence,
-        )
-        for r in rows
-    ]  # fmt: skip
-
-
-_FIELDS = ("numerator", "denominator", "value", "justification", "evidence")
-
-
-def apply_captures(
+def apply_plans(
     *,
     session: Session,
     programme_id: str,
-    rows: Iterable[CaptureRow],
-    source: str,
-    seen_at: dt.datetime | None = None,
-) -> ApplyStats:
-    """Create or change captures; every change is also appended to the history."""
-    seen = seen_at or models.utcnow()
-    stats = ApplyStats()
-    existing = {
-        (c.indicator_code, c.office_code, c.year, c.month): c
-        for c in session.exec(
-            select(models.Capture).where(models.Capture.programme_id == programme_id)
+    plans: Mapping[tuple[str, str], Mapping[int, MonthPlan]],
+) -> int:
+    """Replace the months of each (indicator, office) whose targets or weights changed."""
+    current: dict[tuple[str, str], dict[int, MonthPlan]] = {}
+    for t in session.exec(
+        select(models.MonthTarget).where(models.MonthTarget.programme_id == programme_id)
+    ):
+        current.setdefault((t.indicator_code, t.office_code), {})[t.month] = MonthPlan(
+            t.target, t.weight, None
         )
-    }
-    for row in rows:
-        current = existing.get((row.indicator, row.office, row.year, row.month))
-        if current is not None and all(getattr(current, f) == getattr(row, f) for f in _FIELDS):
-            stats.unchanged += 1
+    changed = 0
+    for (code, office), months in plans.items():
+        before = current.get((code, office), {})
+        if {m: (p.target, p.weight) for m, p in before.items()} == {
+            m: (p.target, p.weight) for m, p in months.items()
+        }:
             continue
-        if current is None:
-            current = models.Capture(
-                programme_id=programme_id, indicator_code=row.indicator,
-                office_code=row.office, year=row.year, month=row.month,
-            )  # fmt: skip
-            existing[(row.indicator, row.office, row.year, row.month)] = current
-            change = "created"
-            stats.created += 1
-        else:
-            change = "changed"
-            stats.changed += 1
-        for f in _FIELDS:
-            setattr(current, f, getattr(row, f))
-        current.source, current.updated_at = source, seen
-        session.add(current)
-        session.add(models.CaptureHistory(
-            programme_id=programme_id, indicator_code=row.indicator, office_code=row.office,
-            year=row.year, month=row.month, change=change, numerator=row.numerator,
-            denominator=row.denominator, value=row.value, justification=row.justification,
-            evidence=row.evidence, source=source, seen_at=seen,
-        ))  # fmt: skip
-    session.flush()
-    return stats
-
-
-def capture_history(
-    *, session: Session, programme_id: str, indicator: str
-) -> list[models.CaptureHistory]:
-    """Every recorded change of an indicator's captures, oldest first."""
-    return list(
         session.exec(
-            select(models.CaptureHistory)
-            .where(
-                models.CaptureHistory.programme_id == programme_id,
-                models.CaptureHistory.indicator_code == indicator,
+            delete(models.MonthTarget).where(
+                col(models.MonthTarget.programme_id) == programme_id,
+                col(models.MonthTarget.indicator_code) == code,
+                col(models.MonthTarget.office_code) == office,
             )
-            .order_by(col(models.CaptureHistory.seen_at), col(models.CaptureHistory.id))
         )
-    )
+        for month, plan in months.items():
+            session.add(models.MonthTarget(
+                programme_id=programme_id, indicator_code=code, office_code=office,
+                month=month, target=plan.target, weight=plan.weight,
+            ))  # fmt: skip
+        changed += 1
+    if changed:
+        touch_programme(session=session, programme_id=programme_id)
+    session.flush()
+    return changed
 
 
-def row_links(*, session: Session, programme_id: str) -> dict[tuple[int, str, str], str]:
-    """(month, indicator, office) → a link opening the workbook at that capture row."""
-    table = models.RowLink
-    found = session.exec(
-        select(table.month, table.indicator_code, table.office_code, table.link).where(
-            table.programme_id == programme_id
-        )
-    )
-    return {(month, code, office): link for month, code, office, link in found}
+def apply_indicator_settings(
+    *,
+    session: Session,
+    programme_id: str,
+    thresholds: Mapping[str, Thresholds | None],
+    kinds: Mapping[str, Kind],
+) -> int:
+    """Set indicators' own thresholds and office indicators' kind where they changed."""
+    changed = 0
+    for row in session.exec(
+        select(models.Indicator).where(models.Indicator.programme_id == programme_id)
+    ):
+        updates: dict[str, object] = {}
+        if row.code in thresholds:
+            t = thresholds[row.code]
+            values = (t.yellow, t.green, t.exceeded) if t else (None, None, None)
+            if values != (row.threshold_yellow, row.threshold_green, row.threshold_exceeded):
+                updates |= dict(zip(
+                    ("threshold_yellow", "threshold_green", "threshold_exceeded"), values,
+                    strict=True,
+                ))  # fmt: skip
+        kind = kinds.get(row.code)
+        if kind is not None and kind.value != row.kind:
+            updates["kind"] = kind.value
+        if updates:
+            for name, value in updates.items():
+                setattr(row, name, value)
+            session.add(row)
+            changed += 1
+    if changed:
+        touch_programme(session=session, programme_id=programme_id)
+    session.flush()
+    return changed

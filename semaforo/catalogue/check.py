@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from scoring import MONTH_KEYS, Catalogue, Indicator, UnitKind
-from semaforo.catalogue import Finding, ProgrammeFile
+from semaforo.catalogue.files import Finding, ProgrammeFile
 
 WEIGHT_TOLERANCE = 0.05
 """Weights are printed with one decimal; sums within this of 100 are taken as 100."""

@@ -1,4 +1,4 @@
-"""Alembic environment: runs the scripts on the connection `semaforo.migrate` hands over."""
+"""Alembic environment: runs the scripts on the connection `semaforo.store.migrate` hands over."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from semaforo import migrate, models  # noqa: F401  (models registers the tables on the metadata)
-from semaforo.db import make_engine
+from semaforo.store import (
+    migrate,
+    models,  # noqa: F401  (models registers the tables on the metadata)
+)
+from semaforo.store.engine import make_engine
 
 
 def _run(connection: Connection) -> None:

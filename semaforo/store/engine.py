@@ -11,7 +11,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from semaforo import migrate, models  # noqa: F401  (models registers the tables)
+from semaforo.store import (
+    migrate,
+    models,  # noqa: F401  (models registers the tables)
+)
 
 
 def make_engine(url: str) -> Engine:

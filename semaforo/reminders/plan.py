@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 from scoring import Catalogue, Gap, Result
 from scoring import Kind as IndicatorKind
 from semaforo.calendar import capture_deadline, is_business_day
-from semaforo.sync_repository import OwnerView
+from semaforo.settings import Settings
+from semaforo.store.roster import OwnerView
 
 
 class Kind(enum.StrEnum):
@@ -264,3 +265,13 @@ def _completeness(nodes: Iterable[Result]) -> tuple[UnitCount, ...]:
         empty = len(node.missing) + len(node.pending)
         counts.append(UnitCount(node.code, node.name, max(due - empty, 0), due, len(node.missing)))
     return tuple(counts)
+
+
+def timing_from(settings: Settings, deadline_business_days: int) -> Timing:
+    """The reminder timetable from the settings."""
+    return Timing(
+        days_before=settings.reminder_days_before,
+        hour=settings.reminder_hour,
+        weekly_weekday=settings.weekly_digest_weekday,
+        deadline_business_days=deadline_business_days,
+    )

@@ -1,4 +1,5 @@
-"""`semaforo run` and the other commands about the running service (registered by `cli`)."""
+"""The operator's commands: `run`, `remind`, `db upgrade`, `doctor` and `demo` (registered by
+`app.cli`)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
-from semaforo import reminding, runtime, service
-from semaforo.db import create_schema, make_engine
+from app import demo
+from semaforo import service
+from semaforo.errors import NotConfigured
 from semaforo.logs import redact_everywhere
-from semaforo.reminder_text import reminder_text
-from semaforo.reminders import KIND_WORDS, Reminder, Timing
+from semaforo.reminders import ledger
+from semaforo.reminders.plan import KIND_WORDS, Reminder, Timing, timing_from
+from semaforo.reminders.text import reminder_text
 from semaforo.settings import Settings
+from semaforo.store.engine import create_schema, make_engine
 
 if TYPE_CHECKING:
     from scheduler.fanout import FanoutReport
@@ -71,7 +75,7 @@ def _moment(text: str) -> dt.datetime:
 def _remind(args: argparse.Namespace, settings: Settings, programme: str) -> int:
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    due = reminding.due_at(engine, programme, args.at, timing=_timing(settings, engine, programme))
+    due = ledger.due_at(engine, programme, args.at, timing=_timing(settings, engine, programme))
     if args.dry_run:
         _print_due(due.pending, args.json, due.at, settings.locale)
         return EXIT_OK
@@ -85,7 +89,7 @@ def _remind(args: argparse.Namespace, settings: Settings, programme: str) -> int
 
 def _timing(settings: Settings, engine: Engine, programme: str) -> Timing:
     stored = service.programme(engine, programme)
-    return runtime.timing_from(settings, stored.deadline_business_days)
+    return timing_from(settings, stored.deadline_business_days)
 
 
 def _print_due(due: list[Reminder], as_json: bool, at: dt.datetime, locale: str) -> None:
@@ -115,14 +119,16 @@ def _reminder_json(reminder: Reminder) -> dict[str, Any]:
 async def _send_now(
     settings: Settings, engine: Engine, programme: str, at: dt.datetime
 ) -> FanoutReport:
+    # python-telegram-bot loads only for the commands that talk to Telegram (start-up time).
     from telegram.ext import ExtBot
 
-    from bot.app import rate_limiter
+    from app.runtime import on_signals
+    from bot.application import rate_limiter
     from scheduler.fanout import send_due
     from scheduler.notifier import TelegramNotifier
 
     if settings.telegram_token is None:
-        raise runtime.NotConfigured(
+        raise NotConfigured(
             "falta SEMAFORO_TELEGRAM_TOKEN para enviar; use --dry-run para solo listarlos"
         )
     base = settings.telegram_api_url
@@ -132,7 +138,7 @@ async def _send_now(
     )  # fmt: skip
     redact_everywhere([settings.telegram_token.get_secret_value()])
     stop = asyncio.Event()
-    runtime.on_signals(stop)  # Ctrl-C stops claiming; the sends in flight finish and are recorded
+    on_signals(stop)  # Ctrl-C stops claiming; the sends in flight finish and are recorded
     async with bot:
         return await send_due(
             engine, programme, at=at, notifier=TelegramNotifier(bot), locale=settings.locale,
@@ -141,7 +147,7 @@ async def _send_now(
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from semaforo import migrate
+    from semaforo.store import migrate  # Alembic loads only for this command (start-up time)
 
     engine = make_engine(settings.database_url)
     try:
@@ -157,7 +163,7 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings, programme: str) ->
 
 
 def _doctor(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from semaforo.doctor import run_checks
+    from app.doctor import run_checks  # it loads python-telegram-bot (start-up time)
 
     checks = run_checks(settings, programme)
     for check in checks:
@@ -168,11 +174,11 @@ def _doctor(args: argparse.Namespace, settings: Settings, programme: str) -> int
 
 
 def _demo(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from semaforo import demo
-
     return demo.run(args.dir)
 
 
 def _run(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    from app import runtime  # python-telegram-bot and APScheduler (start-up time)
+
     asyncio.run(runtime.serve(settings, programme_id=programme, poll_timeout=args.poll_timeout))
     return EXIT_OK

@@ -8,7 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from semaforo.settings import Settings
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
+
+from semaforo import service
+from semaforo.catalogue.files import load_programme
+from semaforo.reminders.plan import KIND_WORDS, moments, timing_from
+from semaforo.settings import Settings, clock_from
+from semaforo.store import migrate
+from semaforo.store.engine import make_engine
+from sheets_sync.open import is_google, open_workbook
+from sheets_sync.parse import parse_workbook
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,6 @@ def _safely(name: str, probe: Callable[[], list[Check]]) -> list[Check]:
 
 
 def _configuration(settings: Settings) -> list[Check]:
-    from sheets_sync.open import is_google
 
     missing: list[Check] = []
     if settings.telegram_token is None:
@@ -81,8 +90,6 @@ def _configuration(settings: Settings) -> list[Check]:
 
 
 def _database(settings: Settings, programme_id: str) -> list[Check]:
-    from semaforo import migrate
-    from semaforo.db import make_engine
 
     engine = make_engine(settings.database_url)
     try:
@@ -103,10 +110,6 @@ def _database(settings: Settings, programme_id: str) -> list[Check]:
 
 
 def _workbook(settings: Settings, programme_id: str) -> list[Check]:
-    from semaforo import service
-    from semaforo.db import make_engine
-    from sheets_sync.open import open_workbook
-    from sheets_sync.parse import parse_workbook
 
     workbook = open_workbook(settings, programme_id)
     account = getattr(workbook, "account", "")
@@ -138,8 +141,6 @@ def _workbook(settings: Settings, programme_id: str) -> list[Check]:
 def _bot(settings: Settings, timeout: float) -> list[Check]:
     if settings.telegram_token is None:
         return []  # already said under «configuración»
-    from telegram import Bot
-    from telegram.error import InvalidToken, TelegramError
 
     async def get_me() -> str:
         base = settings.telegram_api_url
@@ -183,9 +184,6 @@ def _clock(settings: Settings, programme_id: str) -> list[Check]:
 
 
 def _next_jobs(settings: Settings, programme_id: str) -> list[Check]:
-    from semaforo.catalogue import load_programme
-    from semaforo.reminders import KIND_WORDS, moments
-    from semaforo.runtime import clock_from, timing_from
 
     stored = load_programme(programme_id)  # the calendar needs no database
     now = clock_from(settings, stored.timezone)()
@@ -214,7 +212,6 @@ def _next_jobs(settings: Settings, programme_id: str) -> list[Check]:
 
 
 def _timezone(settings: Settings, programme_id: str) -> str:
-    from semaforo.catalogue import load_programme
 
     try:
         return load_programme(programme_id).timezone

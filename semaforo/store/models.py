@@ -1,4 +1,4 @@
-"""The database tables (SQLModel). Rows become `scoring` dataclasses in `semaforo.repository`."""
+"""The database tables (SQLModel). Rows become `scoring` dataclasses in the other store modules."""
 
 from __future__ import annotations
 

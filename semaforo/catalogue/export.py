@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scoring import MONTH_KEYS
-from semaforo.repository import StoredProgramme
+from semaforo.catalogue.files import StoredProgramme
 
 
 def catalogue_json(stored: StoredProgramme) -> dict[str, Any]:

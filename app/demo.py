@@ -17,13 +17,15 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from semaforo import answers, chart, reminding, service
-from semaforo.catalogue import catalogues_root
-from semaforo.db import create_schema, make_engine
+from bot.replies import status_reply
+from semaforo import answers, chart, service
+from semaforo.catalogue.files import catalogues_root
 from semaforo.formatting import status_text
-from semaforo.owners import list_owners
-from semaforo.reminder_text import reminder_text
-from semaforo.reminders import KIND_WORDS
+from semaforo.people.owners import list_owners
+from semaforo.reminders import ledger
+from semaforo.reminders.plan import KIND_WORDS
+from semaforo.reminders.text import reminder_text
+from semaforo.store.engine import create_schema, make_engine
 from sheets_sync.layout import CAPTURE_HEADERS
 from sheets_sync.owners_file import import_owners
 from sheets_sync.sync import init_workbook, sync
@@ -73,7 +75,7 @@ def run(folder: Path, *, say: Say = print) -> int:
     say("\n== Lo que recibe quien dirige 2.3 al escribir /status 2.3 ==")
     say(_director_view(engine))
 
-    due = reminding.due_at(engine, PAT, REMINDERS_AT)
+    due = ledger.due_at(engine, PAT, REMINDERS_AT)
     kinds = Counter(KIND_WORDS[r.kind] for r in due.pending)
     say(f"\n== Recordatorios que saldrían el {REMINDERS_AT:%Y-%m-%d %H:%M}: "
         f"{len(due.pending)} ({', '.join(f'{n} {k}' for k, n in kinds.items())}) ==")  # fmt: skip
@@ -95,7 +97,6 @@ def run(folder: Path, *, say: Say = print) -> int:
 
 
 def _director_view(engine: Engine) -> str:
-    from bot.replies import status_reply  # the bot's own words, without starting a bot
 
     director = next(o for o in list_owners(engine, PAT) if o.role == "director" and "2" in o.units)
     person = answers.Viewer(director, frozenset({"2.3"}))  # as if they directed 2.3 only

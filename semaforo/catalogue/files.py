@@ -1,4 +1,4 @@
-"""Programme catalogues: the YAML files in `semaforo/catalogues/<id>/`, read and checked.
+"""Programme catalogues: the YAML files in `semaforo/catalogue/bundled/<id>/`, read and checked.
 
 The format is documented in docs/catalogue-format.md.
 """
@@ -67,7 +67,7 @@ class Finding:
 
 def catalogues_root() -> Path:
     """The folder that holds the bundled programme catalogues."""
-    return Path(str(resources.files("semaforo") / "catalogues"))
+    return Path(str(resources.files("semaforo.catalogue") / "bundled"))
 
 
 def available_programmes() -> list[str]:
@@ -204,3 +204,15 @@ def _indicator(raw: dict[str, Any]) -> tuple[Indicator, IndicatorText]:
         source_lines=tuple(int(n) for n in raw.get("source_lines") or ()),
     )
     return indicator, text
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProgramme:
+    """A programme as the database holds it: what scoring needs plus the settings around it."""
+
+    id: str
+    catalogue: Catalogue
+    institution: str
+    timezone: str
+    deadline_business_days: int
+    texts: dict[str, IndicatorText] = field(default_factory=dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from semaforo.formatting import figure, words
-from semaforo.reminders import Item, Kind, Reminder, UnitCount
+from semaforo.reminders.plan import Item, Kind, Reminder, UnitCount
 
 _HEAD = {
     "es": {

@@ -20,10 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scoring import Period, evaluate
-from semaforo import models, owners, repository, service
+from semaforo import service
 from semaforo.calendar import deadlines_for_year
-from semaforo.db import transaction
-from semaforo.reminders import Kind, Moment, Reminder, Timing, active, moments, plan
+from semaforo.people import owners
+from semaforo.reminders.plan import Kind, Moment, Reminder, Timing, active, moments, plan
+from semaforo.store import captures, models
+from semaforo.store.engine import transaction
 
 DONE = ("sent", "skipped", "unreachable")
 
@@ -53,19 +55,19 @@ def due_at(
     now = local(at, stored.timezone)
     holding = active(moments(cat.year, timing, ZoneInfo(stored.timezone)), now)
     with transaction(engine) as session:
-        captures = repository.read_captures(session=session, programme_id=programme_id,
+        captured = captures.read_captures(session=session, programme_id=programme_id,
                                             year=cat.year)  # fmt: skip
-        links = repository.row_links(session=session, programme_id=programme_id)
+        links = captures.row_links(session=session, programme_id=programme_id)
         done = _done_keys(session, programme_id, holding)
     people = owners.list_owners(engine, programme_id)
     deadlines = deadlines_for_year(cat.year, stored.deadline_business_days)
     found: list[Reminder] = []
     for moment in holding:
-        month_tree = evaluate(cat, captures, period=Period.month(cat.year, moment.month),
+        month_tree = evaluate(cat, captured, period=Period.month(cat.year, moment.month),
                               as_of=now.date(), deadlines=deadlines)  # fmt: skip
         ytd = None
         if moment.kind is Kind.WEEKLY:
-            ytd = evaluate(cat, captures, period=Period.year_to_date(cat.year, moment.month),
+            ytd = evaluate(cat, captured, period=Period.year_to_date(cat.year, moment.month),
                            as_of=now.date(), deadlines=deadlines)  # fmt: skip
         found += plan(moment, catalogue=cat, month_tree=month_tree, owners=people, links=links,
                       ytd_tree=ytd)  # fmt: skip
@@ -152,7 +154,7 @@ def release_stale(engine: Engine, programme_id: str, due: Due) -> int:
     return len(stale)
 
 
-def ledger(engine: Engine, programme_id: str) -> list[models.Reminder]:
+def entries(engine: Engine, programme_id: str) -> list[models.Reminder]:
     """Every ledger row of the programme, oldest first (for reports and tests)."""
     with Session(engine) as session:
         rows = session.exec(

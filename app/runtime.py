@@ -12,51 +12,27 @@ import datetime as dt
 import logging
 import signal
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Engine
+
+from bot.application import Webhook, build_application, start_bot, stop_bot
+from scheduler import jobs
+from scheduler.jobs import JobContext
+from scheduler.leader import Leadership
+from scheduler.notifier import TelegramNotifier
+from scheduler.timetable import build_scheduler, next_runs
 from semaforo import service
-from semaforo.db import create_schema, make_engine
-from semaforo.errors import SemaforoError
-from semaforo.reminders import Timing
-from semaforo.settings import Settings
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-    from bot.app import Webhook
-    from scheduler.jobs import JobContext
+from semaforo.errors import NotConfigured
+from semaforo.reminders.plan import timing_from
+from semaforo.settings import Settings, clock_from
+from semaforo.store.engine import create_schema, make_engine
+from sheets_sync.open import open_workbook
+from sheets_sync.sync import SyncReport, sync
 
 log = logging.getLogger("semaforo")
 
 DRAIN_SECONDS = 20.0
 """How long a stop waits for the job in flight before closing anyway."""
-
-
-class NotConfigured(SemaforoError):
-    """A setting `run` cannot do without."""
-
-
-def clock_from(settings: Settings, timezone: str) -> Callable[[], dt.datetime]:
-    """Now, or — with SEMAFORO_CLOCK — that moment plus the time since start."""
-    if settings.clock is None:
-        return lambda: dt.datetime.now(ZoneInfo(timezone))
-    start = settings.clock
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=ZoneInfo(timezone))
-    began = time.monotonic()
-    return lambda: start + dt.timedelta(seconds=time.monotonic() - began)
-
-
-def timing_from(settings: Settings, deadline_business_days: int) -> Timing:
-    """The reminder timetable from the settings."""
-    return Timing(
-        days_before=settings.reminder_days_before,
-        hour=settings.reminder_hour,
-        weekly_weekday=settings.weekly_digest_weekday,
-        deadline_business_days=deadline_business_days,
-    )
 
 
 async def serve(
@@ -67,11 +43,6 @@ async def serve(
     poll_timeout: float = 10.0,
 ) -> None:
     """Run until SIGTERM/SIGINT (or `stop` is set), then close everything cleanly."""
-    from bot.app import build_application, start_bot, stop_bot  # PTB only where it is needed
-    from scheduler import jobs
-    from scheduler.leader import Leadership
-    from scheduler.notifier import TelegramNotifier
-
     if settings.telegram_token is None:
         raise NotConfigured(
             "falta SEMAFORO_TELEGRAM_TOKEN (el token que da @BotFather, p. ej. "
@@ -102,12 +73,12 @@ async def serve(
             settings=settings, engine=engine, programme_id=programme_id,
             notifier=TelegramNotifier(application.bot), clock=clock,
             timing=timing_from(settings, stored.deadline_business_days), stop=stop,
+            sync_workbook=lambda: sync_workbook(settings, engine, programme_id),
         )  # fmt: skip
         jobs.install(context)
         try:
             log.info("semaforo running: programme %s", stored.id)
             await _schedule(settings, stored.timezone, engine, context, stop)
-            log.info("stopping: finishing what is in flight")
         finally:
             await stop_bot(application)
             jobs.install(None)
@@ -115,6 +86,13 @@ async def serve(
         await asyncio.to_thread(leadership.release)
         engine.dispose()
         log.info("stopped")
+
+
+def sync_workbook(settings: Settings, engine: Engine, programme_id: str) -> SyncReport:
+    """One sync of the configured workbook into the database (the scheduler's sync job)."""
+    workbook = open_workbook(settings, programme_id)
+    name = settings.workbook_location(programme_id)
+    return sync(engine, workbook, programme_id, name=name)
 
 
 async def _schedule(
@@ -125,8 +103,6 @@ async def _schedule(
     stop: asyncio.Event,
 ) -> None:
     """Run the scheduler until stop, then drain the job in flight."""
-    from scheduler.service import build_scheduler, next_runs
-
     # The scheduler runs on real time; SEMAFORO_CLOCK only moves what the jobs consider "now".
     scheduler = build_scheduler(
         engine, timezone=timezone, sync_minutes=settings.sync_minutes,
@@ -140,6 +116,7 @@ async def _schedule(
     finally:
         # No new runs; the job in flight sees `stop`, finishes its sends and records them.
         # Only then shut down: APScheduler cancels a coroutine job that is still running.
+        log.info("stopping: finishing what is in flight")
         scheduler.pause()
         deadline = time.monotonic() + DRAIN_SECONDS
         while context.busy and time.monotonic() < deadline:
@@ -149,8 +126,6 @@ async def _schedule(
 
 def _webhook(settings: Settings) -> Webhook | None:
     """The webhook from the settings; None means long polling."""
-    from bot.app import Webhook
-
     if not settings.telegram_webhook_url:
         return None
     secret = settings.telegram_webhook_secret

@@ -1,8 +1,8 @@
-"""People: adding owners from the command line, one-time invitations, and redeeming them.
+"""Owners: added from the command line, invited with a one-time code, and redeemed by the bot.
 
 Owners also come from the workbook's «Responsables» tab (`sheets_sync`); both paths meet in the
-same tables. Database access is in `semaforo.sync_repository` (reads) and here (the few writes
-that only this module makes).
+same tables. Owners are read through `semaforo.store.roster`; the invitation writes are here
+(the few that only this module makes).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import secrets
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
-from semaforo import models, service
-from semaforo.access import EMAIL, ROLES, TELEGRAM_USERNAME
+from semaforo import service
 from semaforo.codes import nearest_codes, normalise_code
-from semaforo.db import transaction
 from semaforo.errors import SemaforoError, UnknownCode
-from semaforo.sync_repository import OwnerView, owners_with_units
+from semaforo.people.access import EMAIL, ROLES, TELEGRAM_USERNAME
+from semaforo.store import models
+from semaforo.store.engine import transaction
+from semaforo.store.roster import OwnerView, owners_with_units
 
 # No 0/O, 1/I/L: the code may be read aloud or typed from a printed page.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

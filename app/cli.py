@@ -13,15 +13,22 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from app import operations
 from scoring import PeriodError
-from semaforo import cli_service, repository, service
+from semaforo import service
 from semaforo.captures_csv import to_csv
-from semaforo.catalogue import CatalogueError, available_programmes, load_programme
-from semaforo.catalogue_check import check, has_errors
-from semaforo.db import create_schema, make_engine, transaction
+from semaforo.catalogue.check import check, has_errors
+from semaforo.catalogue.export import catalogue_json
+from semaforo.catalogue.files import CatalogueError, available_programmes, load_programme
 from semaforo.errors import SemaforoError
 from semaforo.formatting import status_json, status_text
+from semaforo.people.owners import INVITE_DAYS, add_owner, invite, list_owners
 from semaforo.settings import Settings, SettingsProblems, load_settings
+from semaforo.store import captures
+from semaforo.store.engine import create_schema, make_engine, transaction
+from sheets_sync.open import open_workbook
+from sheets_sync.owners_file import import_owners
+from sheets_sync.sync import init_workbook, sync
 from sheets_sync.workbook import WorkbookError
 
 log = logging.getLogger("semaforo")
@@ -132,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--depth", type=int, default=1, help="levels of children to show")
     st.add_argument("--json", action="store_true", help="as JSON")
     st.add_argument("--locale", choices=("es", "en"), help="language (default SEMAFORO_LOCALE)")
-    cli_service.register(sub, common, _cmd)
+    operations.register(sub, common, _cmd)
     return parser
 
 
@@ -187,7 +194,6 @@ def _catalogue_check(args: argparse.Namespace, settings: Settings, programme: st
 
 
 def _catalogue_export(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from semaforo.export import catalogue_json
 
     stored = service.programme(_engine(settings), programme)
     print(json.dumps(catalogue_json(stored), ensure_ascii=False, indent=2))
@@ -216,7 +222,7 @@ def _captures_export(args: argparse.Namespace, settings: Settings, programme: st
     engine = _engine(settings)
     service.programme(engine, programme)
     with transaction(engine) as session:
-        rows = repository.export_captures(session=session, programme_id=programme)
+        rows = captures.export_captures(session=session, programme_id=programme)
     text = to_csv(rows)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -226,8 +232,6 @@ def _captures_export(args: argparse.Namespace, settings: Settings, programme: st
 
 
 def _owners_add(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from semaforo.owners import add_owner
-
     owner = add_owner(
         _engine(settings), programme, name=args.name, role=args.role,
         units=args.units.split(","), telegram_id=args.telegram_id, username=args.username,
@@ -238,7 +242,6 @@ def _owners_add(args: argparse.Namespace, settings: Settings, programme: str) ->
 
 
 def _owners_import(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from sheets_sync.owners_file import import_owners
 
     text = args.file.read_text(encoding="utf-8-sig")
     changed, issues, problems = import_owners(
@@ -253,7 +256,6 @@ def _owners_import(args: argparse.Namespace, settings: Settings, programme: str)
 
 
 def _owners_invite(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from semaforo.owners import INVITE_DAYS, invite
 
     owner, code = invite(_engine(settings), programme, args.email)
     print(f"código para {owner.name}: {code}")
@@ -262,7 +264,6 @@ def _owners_invite(args: argparse.Namespace, settings: Settings, programme: str)
 
 
 def _owners_list(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from semaforo.owners import list_owners
 
     for o in list_owners(_engine(settings), programme):
         telegram = o.telegram_username or (str(o.telegram_id) if o.telegram_id else "—")
@@ -273,8 +274,6 @@ def _owners_list(args: argparse.Namespace, settings: Settings, programme: str) -
 
 
 def _sheet_init(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from sheets_sync.open import open_workbook
-    from sheets_sync.sync import init_workbook
 
     workbook = open_workbook(settings, programme, writable=True)
     requests = init_workbook(_engine(settings), workbook, programme, progress=_progress_bar)
@@ -293,8 +292,6 @@ def _progress_bar(done: int, total: int, what: str) -> None:
 
 
 def _sync(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-    from sheets_sync.open import open_workbook
-    from sheets_sync.sync import sync
 
     location = settings.workbook_location(programme)
     report = sync(_engine(settings), open_workbook(settings, programme), programme, name=location)

@@ -1,0 +1,1 @@
+"""People: who may see what (`access`, pure) and owners added, invited and redeemed (`owners`)."""
