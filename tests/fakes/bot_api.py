@@ -173,6 +173,7 @@ class FakeBotApi:
         self._faults: list[_Fault] = []
         self._hold: Callable[[str, JSON], bool] | None = None
         self._held = 0
+        self._polling = 0  # long polls waiting for an update
         self._gate = threading.Event()
         self._update_ids = itertools.count(1)
         self._serials = itertools.count(1)
@@ -275,6 +276,12 @@ class FakeBotApi:
         self._updates.append(copy.deepcopy({"update_id": update_id, **payload}))
         self._cond.notify_all()
         return update_id
+
+    def wait_polling(self, timeout: float = 10.0) -> None:
+        """Block until a long poll is waiting inside the server for an update."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._polling > 0, timeout):
+                raise AssertionError(f"no long poll arrived within {timeout} s")
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Block until every queued update was confirmed by a later getUpdates offset."""
@@ -480,7 +487,12 @@ class FakeBotApi:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         self._cond.notify_all()  # wait_idle
         timeout = min(float(params.get("timeout", 0)), MAX_POLL_SECONDS)
-        self._cond.wait_for(lambda: self._closing or bool(self._updates), timeout)
+        self._polling += 1
+        self._cond.notify_all()  # wait_polling
+        try:
+            self._cond.wait_for(lambda: self._closing or bool(self._updates), timeout)
+        finally:
+            self._polling -= 1
         return self._updates[: max(1, min(limit, 100))]
 
     def _do_sendMessage(self, params: JSON, files: Any) -> JSON:

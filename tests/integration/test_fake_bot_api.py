@@ -199,10 +199,15 @@ def test_get_updates_delivers_messages_and_callbacks(api: FakeBotApi) -> None:
 def test_long_polling_wakes_up_when_an_update_arrives(api: FakeBotApi) -> None:
     async def test(bot: Bot) -> None:
         started = time.monotonic()
-        threading.Timer(0.2, api.push_message, (USER, "hola")).start()
-        updates = await bot.get_updates(timeout=5)
+
+        def arrive() -> None:
+            api.wait_polling()
+            api.push_message(USER, "hola")
+
+        threading.Thread(target=arrive).start()
+        updates = await bot.get_updates(timeout=20)
         assert [u.message.text for u in updates if u.message] == ["hola"]
-        assert 0.15 < time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 20  # woken by the update, not by its own timeout
         started = time.monotonic()
         later = updates[0].update_id + 1
         assert await bot.get_updates(offset=later, timeout=dt.timedelta(seconds=0.3)) == ()
@@ -297,11 +302,11 @@ def test_stopping_answers_a_pending_long_poll_at_once() -> None:
         target=lambda: answers.append(raw(api, f"/bot{TOKEN}/getUpdates?timeout=30"))
     )
     poll.start()
-    time.sleep(0.2)  # the poll is waiting inside the server
+    api.wait_polling()
     started = time.monotonic()
     api.stop()
-    poll.join(timeout=2)
-    assert time.monotonic() - started < 1.0
+    poll.join(timeout=40)
+    assert time.monotonic() - started < 30  # answered by the stop, not by its 30 s timeout
     assert answers == [(200, {"ok": True, "result": []})]
 
 
