@@ -248,7 +248,9 @@ def _owners_import(args: argparse.Namespace, settings: Settings, programme: str)
         _engine(settings), programme, text, name=args.file.name
     )
     for issue in issues:
-        print(f"{args.file.name}:{issue.cell}: {issue.value!r}: {issue.reason}", file=sys.stderr)
+        print(
+            f"{args.file.name}:{issue.cell}: «{issue.shown_value}»: {issue.reason}", file=sys.stderr
+        )
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     print(f"{changed} personas nuevas o cambiadas, {len(issues)} filas rechazadas")
@@ -276,8 +278,14 @@ def _owners_list(args: argparse.Namespace, settings: Settings, programme: str) -
 def _sheet_init(args: argparse.Namespace, settings: Settings, programme: str) -> int:
 
     workbook = open_workbook(settings, programme, writable=True)
-    requests = init_workbook(_engine(settings), workbook, programme, progress=_progress_bar)
-    print(f"libro listo: {settings.workbook_location(programme)} ({requests} solicitudes)")
+    done = init_workbook(_engine(settings), workbook, programme, progress=_progress_bar)
+    if done.merged is not None and done.merged.total_changes:
+        merged = done.merged
+        print(f"antes de reescribirlo se aplicó lo que había en el libro sin sincronizar: "
+              f"{merged.created} nuevas, {merged.changed} cambiadas, {merged.cleared} borradas, "
+              f"{merged.catalogue_changes} cambios de catálogo, {merged.owner_changes} de "
+              "responsables")  # fmt: skip
+    print(f"libro listo: {settings.workbook_location(programme)} ({done.requests} solicitudes)")
     return EXIT_OK
 
 
@@ -292,7 +300,6 @@ def _progress_bar(done: int, total: int, what: str) -> None:
 
 
 def _sync(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-
     location = settings.workbook_location(programme)
     report = sync(_engine(settings), open_workbook(settings, programme), programme, name=location)
     if args.json:
@@ -303,7 +310,7 @@ def _sync(args: argparse.Namespace, settings: Settings, programme: str) -> int:
         for issue in report.issues:
             kind = "rechazada" if issue.severity == "error" else "aviso"
             print(
-                f"{issue.tab}!{issue.cell}: {kind}: «{issue.value}»: {issue.reason}",
+                f"{issue.tab}!{issue.cell}: {kind}: «{issue.shown_value}»: {issue.reason}",
                 file=sys.stderr,
             )
         if report.outcome == "ok":
@@ -313,13 +320,20 @@ def _sync(args: argparse.Namespace, settings: Settings, programme: str) -> int:
                 f"{report.cleared} borradas, {report.catalogue_changes} cambios de catálogo, "
                 f"{report.owner_changes} de responsables; {report.rejected} rechazadas"
             )
+            if report.problems:
+                print(
+                    f"{len(report.problems)} parte(s) del libro no se leyeron (arriba); lo demás "
+                    "se aplicó",
+                    file=sys.stderr,
+                )
         else:
             print(
                 f"sincronización {report.run_id} falló: {report.message}; la base quedó como "
                 "estaba",
                 file=sys.stderr,
             )
-    return EXIT_OK if report.outcome == "ok" else EXIT_PROBLEMS
+    # Non-zero when anything was left unread: a failed run, or a tab or columns not found.
+    return EXIT_OK if report.outcome == "ok" and not report.problems else EXIT_PROBLEMS
 
 
 def _status(args: argparse.Namespace, settings: Settings, programme: str) -> int:

@@ -66,7 +66,7 @@ def run(folder: Path, *, say: Say = print) -> int:
     say(f"\n== Sincronización: {report.total_changes} cambios, {report.rejected} celdas "
         f"rechazadas ==")  # fmt: skip
     for issue in report.rejected_issues:
-        say(f"  ✘ «{issue.tab}»!{issue.cell}: {issue.value!r} — {issue.reason}")
+        say(f"  ✘ «{issue.tab}»!{issue.cell}: «{issue.shown_value}» — {issue.reason}")
 
     answer = service.status(engine, PAT, as_of=AS_OF, period="2019-T1")
     say("\n== Lo que ve Planeación: el semáforo del INM (2019-T1) ==")

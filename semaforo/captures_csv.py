@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from scoring import Catalogue, Indicator, Kind
 from semaforo.codes import fold, nearest_codes
-from semaforo.values import Number, Rejected, parse_number
+from semaforo.values import Number, Rejected, parse_number, plain
 
 HEADER = (
     "indicator", "office", "period", "numerator", "denominator", "value", "justification",
@@ -168,7 +168,7 @@ def _figures(
             raise _RowError("el denominador es 0: no hay base para calcular el porcentaje")
         if numerator > denominator:
             warnings.append(
-                f"el numerador ({numerator:g}) supera al denominador ({denominator:g}); "
+                f"el numerador ({plain(numerator)}) supera al denominador ({plain(denominator)}); "
                 "se acepta (p. ej. rezago atendido), verifique que sea correcto"
             )
         return numerator, denominator, None, warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +31,28 @@ class CatalogueEdits:
     kinds: dict[str, Kind] = field(default_factory=dict)
     """Office indicators' kind, which the source document does not give."""
 
+    def applied_to(self, catalogue: Catalogue) -> Catalogue:
+        """The catalogue as these edits leave it, so the capture tabs of the same sync are read
+        against the targets, months and kinds the planning area has just set."""
+        office_months = {code: dict(per) for code, per in catalogue.office_months.items()}
+        central: dict[str, dict[int, MonthPlan]] = {}
+        for (code, office), plan in self.plans.items():
+            indicator = catalogue.indicator(code)
+            if indicator is not None and indicator.office_indicator:
+                office_months.setdefault(code, {})[office] = dict(plan)
+            elif not office:
+                central[code] = dict(plan)
+        indicators = tuple(
+            dataclasses.replace(
+                i,
+                months=central.get(i.code, i.months),
+                kind=self.kinds.get(i.code, i.kind) if i.office_indicator else i.kind,
+                thresholds=self.thresholds.get(i.code, i.thresholds),
+            )
+            for i in catalogue.indicators
+        )
+        return dataclasses.replace(catalogue, indicators=indicators, office_months=office_months)
+
 
 def parse_catalogue_tab(
     tab: TabSnapshot, catalogue: Catalogue, issues: list[CellIssue], problems: list[str]
@@ -49,6 +72,8 @@ def parse_catalogue_tab(
         return None
     edits = CatalogueEdits()
     offices = {u.code for u in catalogue.offices()}
+    first: dict[tuple[str, str], int] = {}
+    repeated: set[tuple[str, str]] = set()
     for r, cells in enumerate(tab.rows[header + 1 :], start=header + 2):
         row = _Row(tab.title, r, cells, issues)
         code = row.text(cols["Código"])
@@ -61,6 +86,15 @@ def parse_catalogue_tab(
         if office and (not indicator.office_indicator or office not in offices):
             row.reject(cols.get("Oficina"), office, "oficina no válida para este indicador")
             continue
+        if (code, office) in first:
+            repeated.add((code, office))
+            row.reject(
+                cols["Código"], code,
+                f"fila repetida (también en la fila {first[(code, office)]}); ninguna de las dos "
+                "se aplicó, siguen las metas anteriores: deje una sola",
+            )  # fmt: skip
+            continue
+        first[(code, office)] = r
         try:
             plan = {m: plan for m, tc, wc in month_cols if (plan := row.month(tc, wc)) is not None}
             thresholds = row.thresholds(cols)
@@ -71,6 +105,11 @@ def parse_catalogue_tab(
         kind = _KINDS.get(row.text(cols.get("Tipo")).lower())
         if indicator.office_indicator and kind is not None:
             edits.kinds[code] = kind
+    for code, office in repeated:
+        edits.plans.pop((code, office), None)
+        if not office:
+            edits.thresholds.pop(code, None)
+            edits.kinds.pop(code, None)
     return edits
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scoring import Indicator, Kind
-from semaforo.values import Rejected, parse_number
+from semaforo.values import Rejected, parse_number, plain, shown
 
 
 def column_letter(index: int) -> str:
@@ -28,6 +28,11 @@ class CellIssue:
     reason: str
     severity: str = "error"  # error | warning
     unit: str = ""  # whose cell it is: the owner to tell
+
+    @property
+    def shown_value(self) -> str:
+        """The value as a message echoes it: invisible characters named, long text cut."""
+        return shown(self.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,12 @@ def read_figures(indicator: Indicator, cells: RowCells) -> tuple[Figures, list[C
         denominator = _amount(cells, cells.denominator, "el denominador")
         if numerator is None and denominator is None and cells.value[1].strip():
             return _percent_as_ratio(cells, warnings), warnings
+        if cells.value[1].strip():
+            raise _reject(
+                cells, cells.value,
+                "un cociente se captura con numerador y denominador, o con «Logrado», no con "
+                "ambos: borre uno de los dos",
+            )  # fmt: skip
         if numerator is None or denominator is None:
             cell = cells.denominator if numerator is not None else cells.numerator
             raise _reject(cells, cell, "un cociente necesita numerador y denominador")
@@ -75,7 +86,8 @@ def read_figures(indicator: Indicator, cells: RowCells) -> tuple[Figures, list[C
         if numerator > denominator:
             warnings.append(_issue(
                 cells, cells.numerator,
-                f"el numerador ({numerator:g}) supera al denominador ({denominator:g}); se acepta "
+                f"el numerador ({plain(numerator)}) supera al denominador ({plain(denominator)}); "
+                "se acepta "
                 "(p. ej. rezago atendido), verifique que sea correcto", "warning",
             ))  # fmt: skip
         return Figures(numerator, denominator, None), warnings
@@ -102,9 +114,13 @@ def _percent_as_ratio(cells: RowCells, warnings: list[CellIssue]) -> Figures:
         percent *= 100  # 0.95 typed for 95%: the target is well above 1%, so it is a fraction
     if percent < 0:
         raise _reject(cells, cells.value, "es negativo")
+    above = (
+        f"; {plain(percent)} % supera el 100 %, verifique que sea correcto" if percent > 100 else ""
+    )
     warnings.append(_issue(
         cells, cells.value,
-        "se registró el porcentaje; capture numerador y denominador para que el periodo acumule",
+        f"se leyó como {plain(percent)} % logrado{above}; capture numerador y denominador para "
+        "que el periodo acumule",
         "warning",
     ))  # fmt: skip
     return Figures(percent, 100.0, None)

@@ -27,7 +27,7 @@ from sheets_sync.google_format import (
     update_properties,
 )
 from sheets_sync.google_http import GOOGLE_API_URL, RetryingHTTPClient, describe_failure
-from sheets_sync.workbook import TabLayout, TabSnapshot, WorkbookError
+from sheets_sync.workbook import Formula, TabLayout, TabSnapshot, WorkbookError
 from sheets_sync.workbook import WorkbookSnapshot as Snapshot
 
 READ_SCOPE = "https://www.googleapis.com/auth/spreadsheets.readonly"
@@ -177,12 +177,15 @@ class GoogleWorkbook:
         by_option: dict[str, list[JSON]] = {}
         for tab in tabs:
             if tab.rows:
-                option = "USER_ENTERED" if tab.formulas else "RAW"
+                entered = any(isinstance(v, Formula) for row in tab.rows for v in row)
+                option = "USER_ENTERED" if entered else "RAW"
                 by_option.setdefault(option, []).append(
                     {
                         "range": absolute_range_name(tab.title, "A1"),
                         "majorDimension": "ROWS",
-                        "values": [["" if v is None else v for v in row] for row in tab.rows],
+                        "values": [
+                            [_entered(v) if entered else _raw(v) for v in row] for row in tab.rows
+                        ],
                     }
                 )
         for option, data in by_option.items():
@@ -204,6 +207,21 @@ class GoogleWorkbook:
                 error, spreadsheet_id=self.spreadsheet_id, account=self.account, client=self._client
             )
             raise WorkbookError(f"{where}: {reason}.") from error
+
+
+def _raw(value: object) -> object:
+    return "" if value is None else value
+
+
+def _entered(value: object) -> object:
+    """A value for USER_ENTERED: formulas run, numbers stay numbers, and text is marked with
+    the leading apostrophe Sheets reads as "this is text" (so `=ver anexo` or `1,314` typed as
+    text are not turned into a formula or a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value and not isinstance(value, Formula):
+        return "'" + value
+    return value
 
 
 def spreadsheet_id_from(value: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scoring import MONTH_KEYS, Catalogue, Direction, Indicator, Kind, code_key
-from sheets_sync.workbook import Band, CellRange, Fill, Protection, TabLayout
+from sheets_sync.workbook import Band, CellRange, Fill, Formula, Protection, Stored, TabLayout
 
 MARKER = "SEMÁFORO"
 HEADER_ROW = 2  # 1-based; data starts on the next row
@@ -78,8 +78,9 @@ def capture_lines(catalogue: Catalogue) -> list[CaptureLine]:
     return lines
 
 
-Typed = Mapping[tuple[str, str], Sequence[str]]
-"""Cells people already typed in a tab: (indicator, office) -> the INPUT_HEADERS texts."""
+Typed = Mapping[tuple[str, str], Sequence[Stored]]
+"""Cells people already typed in a tab: (indicator, office) -> the INPUT_HEADERS values, as
+stored (a number stays a number, text stays text)."""
 
 
 def capture_tab(
@@ -95,7 +96,7 @@ def capture_tab(
     `editors` maps a unit code (area or office) to the e-mails that may edit its rows.
     """
     typed = typed or {}
-    rows: list[tuple[str | float | None, ...]] = [
+    rows: list[tuple[Stored, ...]] = [
         (capture_marker(catalogue.programme, catalogue.year, month),),
         CAPTURE_HEADERS,
     ]
@@ -140,7 +141,6 @@ def capture_tab(
         bands=((CellRange(2, last, 11, 12), bands),),
         protections=_protections(catalogue, editors or {}, rows),
         column_widths=(80, 60, 60, 380, 90, 90, 90, 90, 90, 260, 220, 110),
-        formulas=True,
     )
 
 
@@ -157,14 +157,14 @@ def _compliance_formula(indicator: Indicator, row: int) -> str:
     else:
         achieved, ready = f"I{row}", f"ISNUMBER(I{row})"
     if indicator.direction is Direction.DESCENDING:
-        return f'=IF({ready},IF({achieved}=0,999,F{row}/({achieved})*100),"")'
-    return f'=IF({ready},({achieved})/F{row}*100,"")'
+        return Formula(f'=IF({ready},IF({achieved}=0,999,F{row}/({achieved})*100),"")')
+    return Formula(f'=IF({ready},({achieved})/F{row}*100,"")')
 
 
 def _protections(
     catalogue: Catalogue,
     editors: Mapping[str, tuple[str, ...]],
-    rows: Sequence[tuple[str | float | None, ...]],
+    rows: Sequence[tuple[Stored, ...]],
 ) -> tuple[Protection, ...]:
     """One protected range per capture area (rows of its unit, input columns)."""
     spans: dict[str, list[int]] = {}
@@ -181,7 +181,7 @@ def _protections(
 
 def catalogue_tab(catalogue: Catalogue, *, title: str = "Catálogo") -> TabLayout:
     """The planning area's tab: targets, weights and thresholds of every indicator."""
-    rows: list[tuple[str | float | None, ...]] = [
+    rows: list[tuple[Stored, ...]] = [
         (catalogue_marker(catalogue.programme),),
         CATALOGUE_HEADERS,
     ]
@@ -214,11 +214,9 @@ def catalogue_tab(catalogue: Catalogue, *, title: str = "Catálogo") -> TabLayou
     )
 
 
-def _catalogue_row(
-    ind: Indicator, office: str, months: Mapping[int, object]
-) -> tuple[str | float | None, ...]:
+def _catalogue_row(ind: Indicator, office: str, months: Mapping[int, object]) -> tuple[Stored, ...]:
     thr = ind.thresholds
-    cells: list[str | float | None] = [
+    cells: list[Stored] = [
         ind.code, office, ind.unit, ind.name, KIND_WORDS[ind.kind], DIRECTION_WORDS[ind.direction],
         ind.annual_target, ind.annual_weight or None,
         thr.yellow if thr else None, thr.green if thr else None, thr.exceeded if thr else None,
@@ -246,7 +244,7 @@ def owners_tab(
     programme: str, owners: Sequence[OwnerLine], *, title: str = "Responsables"
 ) -> TabLayout:
     """The owners tab: who answers for which units, and how to reach them."""
-    rows: list[tuple[str | float | None, ...]] = [(owners_marker(programme),), OWNER_HEADERS]
+    rows: list[tuple[Stored, ...]] = [(owners_marker(programme),), OWNER_HEADERS]
     rows.extend((o.name, o.email, o.telegram, o.role, o.units) for o in owners)
     return TabLayout(
         title=title,

@@ -52,17 +52,56 @@ class ParsedWorkbook:
         return [i for i in self.issues if i.severity == "error"]
 
 
-def classify(snapshot: WorkbookSnapshot, catalogue: Catalogue) -> dict[str, TabSnapshot]:
-    """Which tab is which: `catalogue`, `owners`, `month-MM`; by marker, else by title."""
-    found: dict[str, TabSnapshot] = {}
+@dataclass(frozen=True, slots=True)
+class TabClaims:
+    """Which tab is which (`catalogue`, `owners`, `month-MM`), and what no tab owns alone."""
+
+    tabs: dict[str, TabSnapshot]
+    """Each kind's one owner: the only tab that claims it, and claims nothing else."""
+    conflicts: dict[str, str]
+    """Kind -> why it is read from no tab (Spanish, naming every tab involved)."""
+
+
+def claim_tabs(snapshot: WorkbookSnapshot, catalogue: Catalogue) -> TabClaims:
+    """Which tab owns each kind. A tab claims a kind by its A1 marker and by its title; a kind
+    is owned only by a tab that is its sole claimant and claims nothing else, so a marker typed
+    into another month's tab or a duplicated tab is reported and neither month is read."""
     titles = {fold(layout.capture_title(catalogue.year, m)): f"month-{m:02d}" for m in range(1, 13)}
     titles |= {fold("Catálogo"): "catalogue", fold("Responsables"): "owners"}
+    claimants: dict[str, list[TabSnapshot]] = {}
+    claims: dict[str, set[str]] = {}
     for tab in snapshot.tabs:
         marker = tab.rows[0][0].strip() if tab.rows and tab.rows[0] else ""
-        kind = _kind_by_marker(marker, catalogue) or titles.get(fold(tab.title))
-        if kind and kind not in found:
-            found[kind] = tab
-    return found
+        kinds = {k for k in (_kind_by_marker(marker, catalogue), titles.get(fold(tab.title))) if k}
+        claims[tab.title] = kinds
+        for kind in sorted(kinds):
+            claimants.setdefault(kind, []).append(tab)
+    owned: dict[str, TabSnapshot] = {}
+    conflicts: dict[str, str] = {}
+    for kind, tabs in claimants.items():
+        if len(tabs) > 1:
+            names = " y ".join(f"«{t.title}»" for t in tabs)
+            conflicts[kind] = f"{_kind_words(kind, catalogue)} lo reclaman las pestañas {names}"
+        elif len(claims[tabs[0].title]) > 1:
+            other = sorted(claims[tabs[0].title] - {kind})
+            conflicts[kind] = (
+                f"la pestaña «{tabs[0].title}» es a la vez {_kind_words(kind, catalogue)} (por "
+                f"su título o su marcador en A1) y {_kind_words(other[0], catalogue)}"
+            )
+        else:
+            owned[kind] = tabs[0]
+    return TabClaims(owned, conflicts)
+
+
+def classify(snapshot: WorkbookSnapshot, catalogue: Catalogue) -> dict[str, TabSnapshot]:
+    """Which tab is which: `catalogue`, `owners`, `month-MM`, for the kinds one tab owns."""
+    return claim_tabs(snapshot, catalogue).tabs
+
+
+def _kind_words(kind: str, catalogue: Catalogue) -> str:
+    if kind.startswith("month-"):
+        return f"la captura de {layout.capture_title(catalogue.year, int(kind[6:])).lower()}"
+    return "el catálogo" if kind == "catalogue" else "los responsables"
 
 
 def _kind_by_marker(marker: str, catalogue: Catalogue) -> str | None:
@@ -80,39 +119,46 @@ def parse_workbook(snapshot: WorkbookSnapshot, catalogue: Catalogue) -> ParsedWo
     """Read every tab the layout defines; never raises for what people typed."""
     result = ParsedWorkbook()
     result.cells_read = sum(1 for t in snapshot.tabs for row in t.rows for c in row if c.strip())
-    tabs = classify(snapshot, catalogue)
+    claimed = claim_tabs(snapshot, catalogue)
+    tabs = claimed.tabs
+    for why in claimed.conflicts.values():
+        result.problems.append(f"{why}; no se leyó y nada de eso cambió")
+    if (tab := tabs.get("catalogue")) is not None:
+        result.catalogue = parse_catalogue_tab(tab, catalogue, result.issues, result.problems)
+    elif "catalogue" not in claimed.conflicts:
+        result.problems.append("no se encontró la pestaña «Catálogo»")
+    # Captures are read against the catalogue as this same sync leaves it.
+    effective = result.catalogue.applied_to(catalogue) if result.catalogue else catalogue
     for month in range(1, 13):
         tab = tabs.get(f"month-{month:02d}")
         if tab is None:
-            title = layout.capture_title(catalogue.year, month)
-            result.problems.append(f"no se encontró la pestaña de captura de {title}")
+            if f"month-{month:02d}" not in claimed.conflicts:
+                title = layout.capture_title(catalogue.year, month)
+                result.problems.append(f"no se encontró la pestaña de captura de {title}")
             continue
         result.month_tabs[month] = tab
-        _parse_capture_tab(tab, month, catalogue, result)
-    if (tab := tabs.get("catalogue")) is not None:
-        result.catalogue = parse_catalogue_tab(tab, catalogue, result.issues, result.problems)
-    else:
-        result.problems.append("no se encontró la pestaña «Catálogo»")
+        _parse_capture_tab(tab, month, effective, result)
     if (tab := tabs.get("owners")) is not None:
         result.owners = parse_owners_tab(tab, catalogue, result.issues, result.problems)
-    else:
+    elif "owners" not in claimed.conflicts:
         result.problems.append("no se encontró la pestaña «Responsables»")
     return result
 
 
-def typed_cells(tab: TabSnapshot) -> dict[tuple[str, str], tuple[str, ...]]:
-    """What people typed in a capture tab, by (indicator, office): for re-running init."""
-    located = header_columns(tab, layout.CAPTURE_HEADERS)
-    if located is None:
-        return {}
-    header, cols = located
-    typed: dict[tuple[str, str], tuple[str, ...]] = {}
-    for row in tab.rows[header + 1 :]:
-        code = _cell(row, cols.get("Código")).strip()
-        if code:
-            key = (code, _cell(row, cols.get("Oficina")).strip().upper())
-            typed[key] = tuple(_cell(row, cols.get(h)) for h in layout.INPUT_HEADERS)
-    return typed
+def repeated_headers(header: Sequence[str], wanted: Sequence[str]) -> str:
+    """What a header row repeats among the wanted columns (`la columna «Numerador» está
+    repetida (G y L)`), or "" when each is there at most once: a copied column is never read
+    silently, whichever copy a person meant."""
+    keys = {fold(w): w for w in wanted}
+    where: dict[str, list[int]] = {}
+    for i, text in enumerate(header):
+        if (name := keys.get(fold(text))) is not None:
+            where.setdefault(name, []).append(i)
+    return "; ".join(
+        f"la columna «{name}» está repetida ({' y '.join(column_letter(c) for c in cols)})"
+        for name, cols in where.items()
+        if len(cols) > 1
+    )
 
 
 def _cell(row: Sequence[str], col: int | None) -> str:
@@ -132,11 +178,24 @@ def _parse_capture_tab(
         )
         return
     header, cols = located
+    if repeated := repeated_headers(tab.rows[header], ("Código", "Oficina", *layout.INPUT_HEADERS)):
+        result.problems.append(
+            f"pestaña «{tab.title}»: {repeated}; no se leyó (nada se cambió): deje una sola"
+        )
+        return
     result.months_read.add(month)
     seen: dict[tuple[str, str], int] = {}
     for r, row in enumerate(tab.rows[header + 1 :], start=header + 2):
         code = _cell(row, cols["Código"]).strip()
         if not code:
+            if typed := next(
+                (h for h in layout.INPUT_HEADERS if _cell(row, cols[h]).strip()), None
+            ):
+                result.issues.append(CellIssue(
+                    tab.title, f"{column_letter(cols[typed])}{r}", _cell(row, cols[typed]),
+                    "fila con valores pero sin código; no se leyó: escriba el código del "
+                    "indicador en la columna Código",
+                ))  # fmt: skip
             continue
         office = _cell(row, cols["Oficina"]).strip().upper()
         address = f"{column_letter(cols['Código'])}{r}"
@@ -144,6 +203,13 @@ def _parse_capture_tab(
         if indicator is None:
             result.issues.append(CellIssue(tab.title, address, code, "código desconocido; la fila "
                                            "no se leyó", "warning"))  # fmt: skip
+            continue
+        if office and not indicator.office_indicator:
+            result.issues.append(CellIssue(
+                tab.title, f"{column_letter(cols['Oficina'])}{r}", office,
+                f"{code} es un indicador central: su fila lleva la columna Oficina vacía (¿una "
+                "fila copiada?); la fila no se leyó", "error", indicator.unit,
+            ))  # fmt: skip
             continue
         unit = office or indicator.unit
         if (code, office) in seen:
@@ -183,6 +249,14 @@ def _parse_capture_tab(
             result.cleared.add(key)
             continue
         plan = catalogue.plan_for(indicator, key[1]).get(month)
+        if plan is None:
+            typed = next(h for h in layout.INPUT_HEADERS if texts[h].strip())
+            result.issues.append(CellIssue(
+                tab.title, f"{column_letter(cols[typed])}{r}", texts[typed],
+                f"{code} no está programado en {layout.capture_title(catalogue.year, month)}: "
+                "este mes no se captura; la fila no se leyó", "error", unit,
+            ))  # fmt: skip
+            continue
         cells = RowCells(
             tab=tab.title, unit=unit,
             numerator=(f"{column_letter(cols['Numerador'])}{r}", texts["Numerador"]),

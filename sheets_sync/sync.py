@@ -9,22 +9,35 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from semaforo import service
+from semaforo.catalogue.files import StoredProgramme
 from semaforo.people.access import ROLE_WORDS
 from semaforo.store import captures, models, programmes, roster, sync_runs
 from semaforo.store.engine import transaction
+from semaforo.store.locks import DatabaseLock
 from semaforo.store.roster import OwnerView
 from sheets_sync import layout
 from sheets_sync.catalogue_tab import split_units
 from sheets_sync.cells import CellIssue
-from sheets_sync.parse import ParsedWorkbook, RowKey, classify, parse_workbook, typed_cells
-from sheets_sync.workbook import TabLayout, Workbook, WorkbookError
+from sheets_sync.keep import added_columns, typed_cells, with_added_columns
+from sheets_sync.parse import ParsedWorkbook, RowKey, claim_tabs, parse_workbook
+from sheets_sync.workbook import (
+    Stored,
+    TabLayout,
+    TabSnapshot,
+    Workbook,
+    WorkbookError,
+    WorkbookSnapshot,
+)
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
+
+BUSY = "otra sincronización está en curso; esta no leyó nada (la siguiente lo hará)"
 
 
 @dataclass(slots=True)
@@ -90,13 +103,46 @@ def sync(
     *,
     name: str = "",
     clock: Clock = models.utcnow,
+    wait: float = 10.0,
 ) -> SyncReport:
-    """Pull the workbook into the database. Any failure leaves the database as it was."""
+    """Pull the workbook into the database. Any failure leaves the database as it was.
+
+    One sync at a time per programme: a second one waits up to `wait` seconds for the first to
+    finish (it then reads what the first left, so nothing is applied twice), else gives up."""
     started = clock()
     report = SyncReport(run_id=None, outcome="failed", started_at=started, finished_at=started)
     stored = service.programme(engine, programme_id)
+    with DatabaseLock(engine, "sync", programme_id) as lock:
+        if lock.acquire_within(wait):
+            _sync_locked(engine, workbook, programme_id, report, name=name, clock=clock,
+                         stored=stored)  # fmt: skip
+        else:
+            report.message = BUSY
+            report.finished_at = clock()
+            with transaction(engine) as session:
+                report.run_id = _record(session, programme_id, name, report)
+    log.info(
+        "sync %s: %s, %d requests, %d cells, %d changes, %d rejected",
+        programme_id, report.outcome, report.requests, report.cells_read,
+        report.total_changes, report.rejected,
+    )  # fmt: skip
+    return report
+
+
+def _sync_locked(
+    engine: Engine,
+    workbook: Workbook,
+    programme_id: str,
+    report: SyncReport,
+    *,
+    name: str,
+    clock: Clock,
+    stored: StoredProgramme,
+    snapshot: WorkbookSnapshot | None = None,
+) -> None:
+    started = report.started_at
     try:
-        snapshot = workbook.read()
+        snapshot = snapshot or workbook.read()
         report.requests = snapshot.requests
         parsed = parse_workbook(snapshot, stored.catalogue)
         report.cells_read, report.issues, report.problems = (
@@ -110,6 +156,13 @@ def sync(
             report.run_id = _record(session, programme_id, name, report)
     except WorkbookError as exc:
         report.message = str(exc)
+    except SQLAlchemyError as exc:  # its text holds SQL and parameters: the log only
+        log.error("sync of %s failed in the database: %s", programme_id, type(exc).__name__)
+        log.debug("sync of %s failed in the database", programme_id, exc_info=True)
+        report.message = (
+            f"la base de datos rechazó la sincronización ({type(exc).__name__}); nada se "
+            "cambió, el detalle está en el registro del servicio"
+        )
     except Exception as exc:  # the run must be recorded whatever broke; the data stays as it was
         log.exception("sync of %s failed", programme_id)
         report.message = f"error inesperado: {type(exc).__name__}: {exc}"
@@ -119,12 +172,6 @@ def sync(
         report.finished_at = clock()
         with transaction(engine) as session:
             report.run_id = _record(session, programme_id, name, report)
-    log.info(
-        "sync %s: %s, %d requests, %d cells, %d changes, %d rejected",
-        programme_id, report.outcome, report.requests, report.cells_read,
-        report.total_changes, report.rejected,
-    )  # fmt: skip
-    return report
 
 
 def _row_links(workbook: Workbook, parsed: ParsedWorkbook) -> dict[RowKey, str]:
@@ -187,58 +234,110 @@ def _record(session: Session, programme_id: str, name: str, report: SyncReport) 
 Progress = Callable[[int, int, str], None]
 
 
-def init_workbook(
-    engine: Engine, workbook: Workbook, programme_id: str, *, progress: Progress | None = None
-) -> int:
-    """Build or update the workbook from the catalogue, keeping every typed cell.
+@dataclass(frozen=True, slots=True)
+class InitReport:
+    """What `sheet init` did: the API requests, and what it first applied as a sync would."""
 
-    Cells already typed in the workbook win; a month cell that is empty in the workbook but
-    has a value in the database (e.g. imported from CSV) gets that value. Returns the requests.
+    requests: int
+    merged: SyncReport | None
+
+
+def init_workbook(
+    engine: Engine,
+    workbook: Workbook,
+    programme_id: str,
+    *,
+    progress: Progress | None = None,
+    clock: Clock = models.utcnow,
+    wait: float = 10.0,
+) -> InitReport:
+    """Build or update the workbook from the catalogue: a merge, never a rewrite.
+
+    What people typed and nobody synced yet is first applied to the database exactly as a sync
+    would apply it (catalogue and owners edits, captures, cleared rows), under the sync lock;
+    then the tabs are laid out from the database, with every typed cell written back as it was
+    stored and every column people added kept. Tabs it does not own are left alone. A workbook
+    whose tabs are in conflict (two claim one month) is not touched at all.
     """
     step = progress or (lambda done, total, what: None)
-    total = 15
-    step(0, total, "leyendo el libro")
+    step(0, 15, "leyendo el libro")
     try:
         snapshot = workbook.read()
     except WorkbookError as exc:
         if "no existe" not in str(exc):
             raise
         snapshot = None
-    stored = service.programme(engine, programme_id)
-    catalogue = stored.catalogue
-    tabs = classify(snapshot, catalogue) if snapshot else {}
+    with DatabaseLock(engine, "sync", programme_id) as lock:
+        if not lock.acquire_within(wait):
+            raise WorkbookError(BUSY)
+        merged = None
+        tabs: dict[str, TabSnapshot] = {}
+        if snapshot is not None:
+            claimed = claim_tabs(snapshot, service.programme(engine, programme_id).catalogue)
+            if claimed.conflicts:
+                raise WorkbookError(
+                    "«sheet init» no cambió nada: "
+                    + "; ".join(claimed.conflicts.values())
+                    + ". Deje una sola pestaña por mes y vuelva a correrlo"
+                )
+            tabs = claimed.tabs
+            merged = SyncReport(run_id=None, outcome="failed", started_at=clock(),
+                                finished_at=clock())  # fmt: skip
+            stored = service.programme(engine, programme_id)
+            _sync_locked(engine, workbook, programme_id, merged, name="sheet init", clock=clock,
+                         stored=stored, snapshot=snapshot)  # fmt: skip
+            if merged.outcome != "ok":
+                raise WorkbookError(f"«sheet init» no cambió nada: {merged.message}")
+        layouts = _layouts(engine, programme_id, tabs, step)
+        requests = (snapshot.requests if snapshot else 0) + workbook.write(layouts)
+    step(15, 15, "listo")
+    return InitReport(requests=requests, merged=merged)
+
+
+def _layouts(
+    engine: Engine, programme_id: str, tabs: dict[str, TabSnapshot], step: Progress
+) -> list[TabLayout]:
+    """Every tab the product owns, from the database, keeping what people typed and added."""
+    catalogue = service.programme(engine, programme_id).catalogue
     with transaction(engine) as session:
         db_rows = captures.export_captures(session=session, programme_id=programme_id)
         owners = roster.owners_with_units(session=session, programme_id=programme_id)
+    layouts = [
+        _keeping(layout.catalogue_tab(catalogue, title=_title(tabs, "catalogue", "Catálogo")),
+                 tabs.get("catalogue"), layout.CATALOGUE_HEADERS, ("Código", "Oficina")),
+        _keeping(layout.owners_tab(programme_id, _owner_lines(owners),
+                                   title=_title(tabs, "owners", "Responsables")),
+                 tabs.get("owners"), layout.OWNER_HEADERS, ("Nombre",)),
+    ]  # fmt: skip
+    step(2, 15, "catálogo y responsables")
     editors = _editors(owners)
-    layouts: list[TabLayout] = [
-        layout.catalogue_tab(catalogue, title=_title(tabs, "catalogue", "Catálogo"))
-    ]
-    layouts.append(
-        layout.owners_tab(
-            programme_id, _owner_lines(owners), title=_title(tabs, "owners", "Responsables")
-        )
-    )
-    step(2, total, "catálogo y responsables")
     for month in range(1, 13):
         key = f"month-{month:02d}"
-        typed = dict(typed_cells(tabs[key])) if key in tabs else {}
+        typed: dict[tuple[str, str], tuple[Stored, ...]] = (
+            dict(typed_cells(tabs[key])) if key in tabs else {}
+        )
         for row in db_rows:
             if (
                 row.month == month
                 and row.year == catalogue.year
-                and not any(typed.get((row.indicator, row.office), ()))
+                and not any(v not in (None, "") for v in typed.get((row.indicator, row.office), ()))
             ):
-                typed[(row.indicator, row.office)] = _texts(row)
+                typed[(row.indicator, row.office)] = _stored(row)
         title = _title(tabs, key, layout.capture_title(catalogue.year, month))
-        layouts.append(
-            layout.capture_tab(catalogue, month, title=title, typed=typed, editors=editors)
-        )
-        step(2 + month, total, title)
-    requests = snapshot.requests if snapshot else 0
-    requests += workbook.write(layouts)
-    step(total, total, "listo")
-    return requests
+        tab = layout.capture_tab(catalogue, month, title=title, typed=typed, editors=editors)
+        layouts.append(_keeping(tab, tabs.get(key), layout.CAPTURE_HEADERS, ("Código", "Oficina")))
+        step(2 + month, 15, title)
+    return layouts
+
+
+def _keeping(
+    tab: TabLayout, old: TabSnapshot | None, known: tuple[str, ...], keys: tuple[str, ...]
+) -> TabLayout:
+    """The layout with the columns people added to the old tab."""
+    if old is None:
+        return tab
+    added = added_columns(old, known, keys)
+    return with_added_columns(tab, added, [known.index(k) for k in keys])
 
 
 def _owner_lines(owners: list[OwnerView]) -> list[layout.OwnerLine]:
@@ -258,17 +357,9 @@ def _title(tabs: dict[str, Any], key: str, default: str) -> str:
     return str(tabs[key].title) if key in tabs else default
 
 
-def _texts(row: Any) -> tuple[str, ...]:
-    def fmt(v: float | None) -> str:
-        return "" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
-
-    return (
-        fmt(row.numerator),
-        fmt(row.denominator),
-        fmt(row.value),
-        row.justification,
-        row.evidence,
-    )
+def _stored(row: Any) -> tuple[Stored, ...]:
+    """A capture held in the database as the cells init writes: numbers stay numbers."""
+    return (row.numerator, row.denominator, row.value, row.justification, row.evidence)
 
 
 def _editors(owners: list[OwnerView]) -> dict[str, tuple[str, ...]]:

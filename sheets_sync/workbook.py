@@ -12,6 +12,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 
+class Formula(str):
+    """A formula the layout writes (`=IF(…)`): any other text starting with `=` is plain text
+    a person typed (`=ver anexo`) and is written back as text."""
+
+    __slots__ = ()
+
+
+Stored = str | float | None
+"""A cell's stored value: text (a `Formula` is text too), a number, or nothing."""
+
+
 class WorkbookError(Exception):
     """The workbook could not be read or written; the message says what happened, in Spanish."""
 
@@ -28,6 +39,16 @@ class TabSnapshot:
     title: str
     sheet_id: int
     rows: tuple[tuple[str, ...], ...]
+    values: tuple[tuple[Stored, ...], ...] = ()
+    """The stored value behind each displayed cell, where the adapter knows it: a number as a
+    float, text as text, a formula as a `Formula`; `()` when only the text is known. Re-running
+    `sheet init` writes these back, so a typed number stays a number and text stays text."""
+
+    def stored(self, row: int, col: int) -> Stored:
+        """The stored value at 0-based (row, col), else the displayed text ('' when empty)."""
+        if row < len(self.values) and col < len(self.values[row]):
+            return self.values[row][col]
+        return self.rows[row][col] if row < len(self.rows) and col < len(self.rows[row]) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +101,7 @@ class TabLayout:
     """A tab as `semaforo sheet init` lays it out: values, frozen panes and formatting."""
 
     title: str
-    rows: tuple[tuple[str | float | None, ...], ...]
+    rows: tuple[tuple[Stored, ...], ...]
     frozen_rows: int = 0
     frozen_cols: int = 0
     fills: tuple[tuple[CellRange, Fill], ...] = ()
@@ -90,8 +111,6 @@ class TabLayout:
     protections: tuple[Protection, ...] = ()
     column_widths: tuple[int, ...] = ()
     """Pixels per column from the first; 0 keeps the default."""
-    formulas: bool = False
-    """Whether string values starting with '=' are formulas (user-entered) or plain text."""
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     """Cell notes keyed by 0-based (row, column), like `CellRange`."""
     spare_rows: int = 0

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import logging
 import os
+import stat
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -20,7 +24,17 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheets_sync.workbook import Fill, TabLayout, TabSnapshot, WorkbookError, WorkbookSnapshot
+from sheets_sync.workbook import (
+    Fill,
+    Formula,
+    Stored,
+    TabLayout,
+    TabSnapshot,
+    WorkbookError,
+    WorkbookSnapshot,
+)
+
+log = logging.getLogger(__name__)
 
 FILLS = {
     Fill.HEADER: "DCE6F1",
@@ -47,10 +61,7 @@ class XlsxWorkbook:
             book = load_workbook(self.path, data_only=False)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
             raise WorkbookError(f"el libro {self.path} no se pudo leer: {exc}") from exc
-        tabs = tuple(
-            TabSnapshot(title=ws.title, sheet_id=index, rows=_rows(ws))
-            for index, ws in enumerate(book.worksheets)
-        )
+        tabs = tuple(_snapshot(ws, index) for index, ws in enumerate(book.worksheets))
         book.close()
         return WorkbookSnapshot(tabs=tabs, requests=0)
 
@@ -72,12 +83,25 @@ class XlsxWorkbook:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".xlsx.tmp")
         os.close(fd)
+        failure: OSError | None = None
         try:
             book.save(tmp)
+            # mkstemp makes the file 0600: the new workbook keeps the old one's mode (or the
+            # mode a new file gets under the umask), so people who could open it still can.
+            os.chmod(tmp, _mode_for(self.path))
             os.replace(tmp, self.path)
+        except OSError as exc:
+            failure = exc
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+        if failure is not None:
+            reason = failure.strerror or type(failure).__name__
+            del failure
+            _drop_half_written(book)
+            raise WorkbookError(
+                f"no se pudo escribir el libro {self.path} ({reason}); quedó como estaba"
+            )
         return 0
 
     def link_to(self, tab: TabSnapshot | str, row: int) -> str:
@@ -86,11 +110,48 @@ class XlsxWorkbook:
         return f"{self._uri}#'{title}'!A{row}"
 
 
-def _rows(ws: Worksheet) -> tuple[tuple[str, ...], ...]:
-    rows = [tuple(_displayed(c) for c in row) for row in ws.iter_rows()]
+def _drop_half_written(book: OpenpyxlWorkbook) -> None:
+    """After a failed save, openpyxl's half-run writers complain when collected; they are
+    collected here, quietly (the failure is already reported in one line)."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: log.debug("openpyxl writer: %s", unraisable.exc_value)
+    try:
+        del book
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits the written file should have."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _snapshot(ws: Worksheet, index: int) -> TabSnapshot:
+    """A sheet's displayed text and stored values, without its trailing empty rows."""
+    cells = [tuple(row) for row in ws.iter_rows()]
+    rows = [tuple(_displayed(c) for c in row) for row in cells]
     while rows and not any(rows[-1]):
         rows.pop()
-    return tuple(rows)
+    values = tuple(tuple(_stored(c) for c in row) for row in cells[: len(rows)])
+    return TabSnapshot(title=ws.title, sheet_id=index, rows=tuple(rows), values=values)
+
+
+def _stored(cell: object) -> Stored:
+    """What the cell holds: a number, text, or a formula (text as the cell shows it else)."""
+    if not isinstance(cell, Cell) or cell.value is None:
+        return None
+    value = cell.value
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return _displayed(cell)
+    if isinstance(value, int | float):
+        return float(value)
+    return Formula(value) if cell.data_type == "f" else value
 
 
 def _displayed(cell: object) -> str:
@@ -123,7 +184,7 @@ def _lay_out(ws: Worksheet, layout: TabLayout) -> None:
             if value is None or value == "":
                 continue
             written = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value.startswith("=") and not layout.formulas:
+            if isinstance(value, str) and value.startswith("=") and not isinstance(value, Formula):
                 written.data_type = "s"  # text a person typed, kept as text rather than run
     for cells, fill in layout.fills:
         pattern = PatternFill("solid", fgColor=FILLS[fill])

@@ -24,7 +24,7 @@ def test_the_demo_shows_every_users_view_and_picks_up_an_edit(tmp_path: Path) ->
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert "6 celdas rechazadas" in out
-    assert "«Marzo 2019»!G32: 'N/A'" in out and "el denominador es 0" in out
+    assert "«Marzo 2019»!G32: «N/A»" in out and "el denominador es 0" in out
     assert "Programa Anual de Trabajo del INM 2019" in out
     assert "/status 2.3" in out and "Botones: [🟢 2.3.1]" in out
     assert "Recordatorios que saldrían el 2019-03-27 09:00" in out

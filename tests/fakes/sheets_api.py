@@ -628,8 +628,11 @@ def _values_update(sheet: FakeSpreadsheet, body: JSON) -> JSON:
                 f"Range ({quoted_title(tab.title)}!{a1_of(box)}) exceeds grid limits. "
                 f"Max rows: {tab.row_count}, max columns: {tab.column_count}",
             )
+        entered = body["valueInputOption"] == "USER_ENTERED"
         for r, row in enumerate(values):
             for c, value in enumerate(row):
+                if entered and isinstance(value, str) and value.startswith("'"):
+                    value = value[1:]  # Sheets' mark for "this is text", not kept in the cell
                 text = _as_text(value)
                 if text == "":
                     tab.cells.pop((start_row + r, start_col + c), None)

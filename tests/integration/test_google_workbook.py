@@ -14,6 +14,7 @@ from sheets_sync.workbook import (
     Band,
     CellRange,
     Fill,
+    Formula,
     Protection,
     TabLayout,
     WorkbookError,
@@ -252,16 +253,22 @@ def test_laying_out_over_a_tab_clears_its_old_cells_and_removes_others(
     assert api.tab(SHEET, "Captura 2025").frozen_rows == 1
 
 
-def test_formulas_are_entered_as_a_person_would_and_text_is_kept_raw(
+def test_formulas_are_entered_as_a_person_would_and_text_is_kept_as_text(
     api: FakeSheetsApi, open_workbook: OpenWorkbook
 ) -> None:
-    with_formulas = capture_layout(formulas=True)
+    rows = (("Clave", "Meta", "Enero"), ("1.1", 1314.0, "=ver anexo"),
+            ("1.2", 12.0, Formula("=B3*2")))  # fmt: skip
+    with_formulas = capture_layout(rows=rows)
     plain = capture_layout(title="Texto", notes={})
 
     open_workbook(writable=True).write([with_formulas, plain])
 
-    options = [r.body["valueInputOption"] for r in api.log if r.endpoint == "values:batchUpdate"]
-    assert sorted(options) == ["RAW", "USER_ENTERED"]
+    sent = {r.body["valueInputOption"]: r.body for r in api.log
+            if r.endpoint == "values:batchUpdate"}  # fmt: skip
+    assert sorted(sent) == ["RAW", "USER_ENTERED"]
+    entered = sent["USER_ENTERED"]["data"][0]["values"]
+    assert entered[1] == ["'1.1", 1314.0, "'=ver anexo"] and entered[2][2] == "=B3*2"
+    assert api.values(SHEET, "Captura 2025")[1] == ["1.1", "1314", "=ver anexo"]
 
 
 # Failures

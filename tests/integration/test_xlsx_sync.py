@@ -3,72 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, func, select
+from sqlmodel import select
 
 from scoring import Colour
 from semaforo import service
-from semaforo.catalogue.files import catalogues_root
 from semaforo.store import captures, models
-from semaforo.store.engine import create_schema, make_engine, transaction
+from semaforo.store.engine import transaction
 from sheets_sync.sync import init_workbook, sync
 from sheets_sync.workbook import WorkbookError
 from sheets_sync.xlsx import XlsxWorkbook
+from tests.integration.workbooks import PAT, SAMPLE, find_row, rows_in, type_cells
 
-PAT = "pat-inm-2019"
-SAMPLE = (catalogues_root() / PAT / "sample-captures.csv").read_text(encoding="utf-8")
 AS_OF = dt.date(2019, 4, 10)
-
-
-def rows_in(engine: Engine, table: type[SQLModel]) -> int:
-    with transaction(engine) as session:
-        return int(session.exec(select(func.count()).select_from(table)).one())
-
-
-def find_row(path: Path, tab: str, code: str, office: str = "") -> int:
-    ws = load_workbook(path)[tab]
-    for row in ws.iter_rows(min_row=3):
-        if row[0].value == code and (row[1].value or "") == office:
-            return row[0].row
-    raise AssertionError(f"{code} not in {tab}")
-
-
-def type_cells(path: Path, tab: str, cells: dict[str, Any]) -> None:
-    book = load_workbook(path)
-    for address, value in cells.items():
-        book[tab][address] = value
-    book.save(path)
-
-
-@pytest.fixture
-def workbook(tmp_path: Path) -> XlsxWorkbook:
-    return XlsxWorkbook(tmp_path / "pat.xlsx")
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The workbook `sheet init` builds from the PAT 2019 and its sample (built once: slow)."""
-    folder = tmp_path_factory.mktemp("built")
-    engine = make_engine(f"sqlite:///{folder / 'db.sqlite'}")
-    create_schema(engine)
-    service.import_captures(engine, PAT, SAMPLE, source="csv:sample")
-    init_workbook(engine, XlsxWorkbook(folder / "pat.xlsx"), PAT)
-    engine.dispose()
-    return folder / "pat.xlsx"
-
-
-@pytest.fixture
-def ready(engine: Engine, workbook: XlsxWorkbook, built: Path) -> XlsxWorkbook:
-    """The PAT 2019 with its sample captures, and a copy of the workbook built from it."""
-    service.import_captures(engine, PAT, SAMPLE, source="csv:sample")
-    shutil.copyfile(built, workbook.path)
-    return workbook
 
 
 def test_init_then_sync_of_an_unchanged_workbook_writes_nothing(

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from scoring import Catalogue, Kind, MonthPlan, Unit, UnitKind
 from sheets_sync import layout
 from sheets_sync.cells import column_letter
-from sheets_sync.parse import parse_workbook, typed_cells
+from sheets_sync.keep import typed_cells
+from sheets_sync.parse import parse_workbook
 from sheets_sync.workbook import TabSnapshot, WorkbookSnapshot
 from tests.unit.test_scoring_rules import ind, plan
 
