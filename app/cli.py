@@ -44,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # HTTP clients' retry notes; the command says the outcome in one line
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USAGE

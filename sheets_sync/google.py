@@ -6,6 +6,7 @@ the Sheets API allows 60 reads a minute per user, and a sync runs every few minu
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.oauth2 import service_account
 from gspread.exceptions import APIError, NoValidUrlKeyFound
 from gspread.http_client import ParamsType
-from gspread.utils import absolute_range_name, extract_id_from_url
+from gspread.utils import extract_id_from_url
 
 from sheets_sync.google_format import (
     check_layouts,
@@ -27,7 +28,14 @@ from sheets_sync.google_format import (
     update_properties,
 )
 from sheets_sync.google_http import GOOGLE_API_URL, RetryingHTTPClient, describe_failure
-from sheets_sync.workbook import Formula, TabLayout, TabSnapshot, WorkbookError
+from sheets_sync.workbook import (
+    Formula,
+    Stored,
+    TabLayout,
+    TabSnapshot,
+    WorkbookError,
+    number_text,
+)
 from sheets_sync.workbook import WorkbookSnapshot as Snapshot
 
 READ_SCOPE = "https://www.googleapis.com/auth/spreadsheets.readonly"
@@ -65,31 +73,15 @@ class GoogleWorkbook:
         self._sheet_ids: dict[str, int] = {}
 
     def read(self) -> Snapshot:
-        """Every grid tab's displayed cells, in sheet order, in two requests."""
+        """Every grid tab's cells, stored and displayed, in sheet order, in one request."""
         before = self._client.requests
         with self._translated("leer"):
-            sheets = self._sheets("sheets.properties")
-            titles = [sheet["properties"]["title"] for sheet in sheets]
-            value_ranges: list[JSON] = []
-            if titles:
-                answer = self._client.values_batch_get(
-                    self.spreadsheet_id,
-                    [absolute_range_name(title) for title in titles],
-                    params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
-                )
-                value_ranges = answer["valueRanges"]
-                if len(value_ranges) != len(titles):
-                    raise ValueError("valueRanges")
-            tabs = tuple(
-                TabSnapshot(
-                    title=title,
-                    sheet_id=int(sheet["properties"]["sheetId"]),
-                    rows=tuple(
-                        tuple(str(cell) for cell in row) for row in values.get("values", [])
-                    ),
-                )
-                for title, sheet, values in zip(titles, sheets, value_ranges, strict=True)
-            )
+            params: ParamsType = {"includeGridData": "true", "fields": GRID_FIELDS}
+            answer = self._client.fetch_sheet_metadata(self.spreadsheet_id, params=params)
+            sheets = [s for s in answer["sheets"]
+                      if s["properties"].get("sheetType", "GRID") == "GRID"]  # fmt: skip
+            sheets.sort(key=lambda sheet: int(sheet["properties"].get("index", 0)))
+            tabs = tuple(_tab_from_grid(sheet) for sheet in sheets)
         self._sheet_ids = {tab.title: tab.sheet_id for tab in tabs}
         return Snapshot(tabs=tabs, requests=self._client.requests - before)
 
@@ -107,15 +99,17 @@ class GoogleWorkbook:
         with self._translated("escribir"):
             fields = "sheets.properties,sheets.protectedRanges,sheets.conditionalFormats"
             existing = {sheet["properties"]["title"]: sheet for sheet in self._sheets(fields)}
-            sheet_ids = self._restructure(tabs, remove, existing)
-            self._write_values(tabs)
-            formatting = [
-                request
-                for tab in tabs
-                for request in format_requests(tab, sheet_ids[tab.title], existing.get(tab.title))
-            ]
-            if formatting:
-                self._client.batch_update(self.spreadsheet_id, {"requests": formatting})
+            structure, sheet_ids = _structure(tabs, remove, existing)
+            requests_ = [
+                *structure,
+                *(_values(tab, sheet_ids[tab.title]) for tab in tabs if tab.rows),
+                *(request for tab in tabs
+                  for request in format_requests(tab, sheet_ids[tab.title],
+                                                 existing.get(tab.title))),
+            ]  # fmt: skip
+            # One batchUpdate: the API applies it whole or not at all, so a refusal leaves the
+            # workbook exactly as it was (never cleared tabs without their values).
+            self._client.batch_update(self.spreadsheet_id, {"requests": requests_})
         self._sheet_ids = {
             title: int(sheet["properties"]["sheetId"])
             for title, sheet in existing.items()
@@ -137,61 +131,6 @@ class GoogleWorkbook:
         grids = [s for s in sheets if s["properties"].get("sheetType", "GRID") == "GRID"]
         return sorted(grids, key=lambda sheet: int(sheet["properties"].get("index", 0)))
 
-    def _restructure(
-        self, tabs: list[TabLayout], remove: tuple[str, ...], existing: dict[str, JSON]
-    ) -> dict[str, int]:
-        """Add missing tabs, grow and clear existing ones, delete `remove`; their sheet ids."""
-        added = [tab for tab in tabs if tab.title not in existing]
-        # Additions first: their replies then line up with `added`, and a workbook is never
-        # left without any sheet (which the API refuses) by deleting before adding.
-        requests_: list[JSON] = [
-            {"addSheet": {"properties": {"title": tab.title, "gridProperties": grid_size(tab)}}}
-            for tab in added
-        ]
-        sheet_ids: dict[str, int] = {}
-        for tab in tabs:
-            if tab.title in existing:
-                properties = existing[tab.title]["properties"]
-                sheet_id = sheet_ids[tab.title] = int(properties["sheetId"])
-                now = properties.get("gridProperties", {})
-                needed = grid_size(tab)
-                if any(now.get(key, 0) < size for key, size in needed.items()):
-                    grown = {key: max(size, now.get(key, 0)) for key, size in needed.items()}
-                    requests_.append(update_properties(sheet_id, grown))
-                # Clearing inside this batch saves a values:batchClear request per write.
-                clear = {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue,note"}
-                requests_.append({"updateCells": clear})
-        titles = {tab.title for tab in tabs}
-        requests_ += [
-            {"deleteSheet": {"sheetId": existing[title]["properties"]["sheetId"]}}
-            for title in remove
-            if title in existing and title not in titles
-        ]
-        answer = self._client.batch_update(self.spreadsheet_id, {"requests": requests_})
-        for tab, reply in zip(added, answer["replies"], strict=False):
-            sheet_ids[tab.title] = int(reply["addSheet"]["properties"]["sheetId"])
-        return sheet_ids
-
-    def _write_values(self, tabs: list[TabLayout]) -> None:
-        """Every tab's rows from A1: one request, or two if only some tabs hold formulas."""
-        by_option: dict[str, list[JSON]] = {}
-        for tab in tabs:
-            if tab.rows:
-                entered = any(isinstance(v, Formula) for row in tab.rows for v in row)
-                option = "USER_ENTERED" if entered else "RAW"
-                by_option.setdefault(option, []).append(
-                    {
-                        "range": absolute_range_name(tab.title, "A1"),
-                        "majorDimension": "ROWS",
-                        "values": [
-                            [_entered(v) if entered else _raw(v) for v in row] for row in tab.rows
-                        ],
-                    }
-                )
-        for option, data in by_option.items():
-            body = {"valueInputOption": option, "data": data}
-            self._client.values_batch_update(self.spreadsheet_id, body)
-
     @contextmanager
     def _translated(self, verb: str) -> Iterator[None]:
         """Turn whatever the API, the network or the token exchange raised into WorkbookError."""
@@ -209,19 +148,115 @@ class GoogleWorkbook:
             raise WorkbookError(f"{where}: {reason}.") from error
 
 
-def _raw(value: object) -> object:
-    return "" if value is None else value
+GRID_FIELDS = (
+    "sheets(properties(sheetId,title,index,sheetType),data(startRow,startColumn,"
+    "rowData(values(userEnteredValue,effectiveValue,formattedValue,effectiveFormat/numberFormat))))"
+)
+"""One `spreadsheets.get` returns every tab with each cell's stored value, its formula, the text
+it shows and its number format: exact numbers whatever the display rounds to."""
+
+_DATES = {"DATE", "TIME", "DATE_TIME"}
 
 
-def _entered(value: object) -> object:
-    """A value for USER_ENTERED: formulas run, numbers stay numbers, and text is marked with
-    the leading apostrophe Sheets reads as "this is text" (so `=ver anexo` or `1,314` typed as
-    text are not turned into a formula or a number)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value and not isinstance(value, Formula):
-        return "'" + value
-    return value
+def _tab_from_grid(sheet: JSON) -> TabSnapshot:
+    """A tab's text to read and stored values from its grid data."""
+    properties = sheet["properties"]
+    data = (sheet.get("data") or [{}])[0]
+    top, left = int(data.get("startRow", 0)), int(data.get("startColumn", 0))
+    rows: list[tuple[str, ...]] = [()] * top
+    values: list[tuple[Stored, ...]] = [()] * top
+    for row in data.get("rowData", []):
+        cells = [_cell(cell) for cell in row.get("values", [])]
+        rows.append(("",) * left + tuple(text for text, _ in cells))
+        values.append((None,) * left + tuple(stored for _, stored in cells))
+    while rows and not any(rows[-1]) and not any(v is not None for v in values[-1]):
+        rows.pop()
+        values.pop()
+    return TabSnapshot(
+        title=properties["title"], sheet_id=int(properties["sheetId"]),
+        rows=tuple(rows), values=tuple(values),
+    )  # fmt: skip
+
+
+def _cell(cell: JSON) -> tuple[str, Stored]:
+    """(text to read, stored value) of one cell of grid data."""
+    effective = cell.get("effectiveValue", {})
+    entered = cell.get("userEnteredValue", {})
+    shown = str(cell.get("formattedValue", ""))
+    kind = cell.get("effectiveFormat", {}).get("numberFormat", {}).get("type", "")
+    if "numberValue" in effective:
+        number = float(effective["numberValue"])
+        if kind in _DATES:  # a date the sheet made of what was typed: read as it shows
+            return shown, number
+        text = number_text(number, percent_format=kind == "PERCENT")
+        return text, Formula(entered["formulaValue"]) if "formulaValue" in entered else number
+    if "formulaValue" in entered:
+        return shown, Formula(entered["formulaValue"])
+    if "stringValue" in effective:
+        return str(effective["stringValue"]), str(effective["stringValue"])
+    if "boolValue" in effective:
+        return ("VERDADERO" if effective["boolValue"] else "FALSO"), shown
+    return shown, (shown or None)
+
+
+def _structure(
+    tabs: list[TabLayout], remove: tuple[str, ...], existing: dict[str, JSON]
+) -> tuple[list[JSON], dict[str, int]]:
+    """Requests that add the missing tabs (with ids chosen here, so later requests of the same
+    batch can name them), grow and clear the existing ones and delete `remove`."""
+    used = {int(sheet["properties"]["sheetId"]) for sheet in existing.values()}
+    requests_: list[JSON] = []
+    sheet_ids: dict[str, int] = {}
+    for tab in tabs:
+        if tab.title not in existing:
+            sheet_id = _free_id(used, tab.title)
+            properties = {"sheetId": sheet_id, "title": tab.title, "gridProperties": grid_size(tab)}
+            requests_.append({"addSheet": {"properties": properties}})
+            sheet_ids[tab.title] = sheet_id
+            continue
+        properties = existing[tab.title]["properties"]
+        sheet_id = sheet_ids[tab.title] = int(properties["sheetId"])
+        now = properties.get("gridProperties", {})
+        needed = grid_size(tab)
+        if any(now.get(key, 0) < size for key, size in needed.items()):
+            grown = {key: max(size, now.get(key, 0)) for key, size in needed.items()}
+            requests_.append(update_properties(sheet_id, grown))
+        clear = {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue,note"}
+        requests_.append({"updateCells": clear})
+    titles = {tab.title for tab in tabs}
+    requests_ += [
+        {"deleteSheet": {"sheetId": existing[title]["properties"]["sheetId"]}}
+        for title in remove
+        if title in existing and title not in titles
+    ]
+    return requests_, sheet_ids
+
+
+def _free_id(used: set[int], title: str) -> int:
+    """A stable sheet id for a new tab, unused in the spreadsheet."""
+    candidate = int(hashlib.sha256(title.encode()).hexdigest()[:7], 16) + 1
+    while candidate in used:
+        candidate += 1
+    used.add(candidate)
+    return candidate
+
+
+def _values(tab: TabLayout, sheet_id: int) -> JSON:
+    """An updateCells request writing the tab's values from A1, each with its type: numbers as
+    numbers, `Formula`s as formulas, other text as text (never reinterpreted)."""
+    rows = [{"values": [_cell_data(value) for value in row]} for row in tab.rows]
+    start = {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}
+    return {"updateCells": {"start": start, "rows": rows, "fields": "userEnteredValue"}}
+
+
+def _cell_data(value: Stored) -> JSON:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, Formula):
+        return {"userEnteredValue": {"formulaValue": str(value)}}
+    if isinstance(value, str):
+        return {"userEnteredValue": {"stringValue": value}}
+    return {"userEnteredValue": {"numberValue": float(value)}}
 
 
 def spreadsheet_id_from(value: str) -> str:

@@ -79,7 +79,7 @@ class RetryingHTTPClient(HTTPClient):
                     raise
                 wait = self.backoff * 2**self.retries
                 failure = type(error).__name__
-            _log.warning(
+            _log.info(  # a retry; the outcome is said once, by whoever asked
                 "Google Sheets: %s on %s %s; retrying in %.1f s", failure, method, endpoint, wait
             )
             self.sleep(wait)
@@ -144,4 +144,9 @@ def describe_failure(
         return f"Google Sheets no respondió en {client.timeout} s ({tries})"
     if isinstance(error, RefreshError):
         return f"no se pudo obtener un token de acceso para la cuenta de servicio {account}"
+    if isinstance(error, TransportError):  # raised by google-auth: the token endpoint, not Sheets
+        return (
+            f"no se pudo conectar con el servicio de tokens de Google para la cuenta de servicio "
+            f"{account} ({tries}); Google Sheets ni siquiera se consultó"
+        )
     return f"no se pudo conectar con Google Sheets en {client.api_url} ({tries})"

@@ -16,7 +16,7 @@ from sheets_sync import layout
 from sheets_sync.catalogue_tab import CatalogueEdits, parse_catalogue_tab, parse_owners_tab
 from sheets_sync.cells import CellIssue, RowCells, RowRejected, column_letter, read_figures
 from sheets_sync.headers import fold, header_columns
-from sheets_sync.workbook import TabSnapshot, WorkbookSnapshot
+from sheets_sync.workbook import Formula, TabSnapshot, WorkbookSnapshot
 
 CaptureKey = tuple[str, str, int, int]
 """(indicator, office, year, month)."""
@@ -245,6 +245,18 @@ def _parse_capture_tab(
             month,
         )
         result.rows.setdefault((month, code, key[1]), (tab.title, r))
+        blank = [
+            h for h in layout.INPUT_HEADERS
+            if not texts[h].strip() and isinstance(tab.stored(r - 1, cols[h]), Formula)
+        ]  # fmt: skip
+        if blank:
+            formula = str(tab.stored(r - 1, cols[blank[0]]))
+            result.issues.append(CellIssue(
+                tab.title, f"{column_letter(cols[blank[0]])}{r}", formula,
+                "la fórmula no da ningún valor (¿una celda de la que depende está vacía?); la "
+                "fila no se leyó y sigue el último valor bueno", "error", unit,
+            ))  # fmt: skip
+            continue
         if not any(t.strip() for t in texts.values()):
             result.cleared.add(key)
             continue

@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from semaforo.values import plain
+
 
 class Formula(str):
     """A formula the layout writes (`=IF(…)`): any other text starting with `=` is plain text
@@ -21,6 +23,19 @@ class Formula(str):
 
 Stored = str | float | None
 """A cell's stored value: text (a `Formula` is text too), a number, or nothing."""
+
+
+PERCENT_AS_TYPED_ABOVE = 1.5
+"""In a cell formatted as a percent, a stored number above this was typed as a plain number
+(`95.5` over an old `50%` shows 9550 %): it is read as typed, not as the format shows it."""
+
+
+def number_text(value: float, *, percent_format: bool = False) -> str:
+    """A stored number as the parser reads it: exact, whatever the cell's display rounds to
+    (`1314.67` under `#,##0`), and `95%` for a percent a person typed as one."""
+    if percent_format and abs(value) <= PERCENT_AS_TYPED_ABOVE:
+        return f"{plain(value * 100)}%"
+    return plain(value)
 
 
 class WorkbookError(Exception):

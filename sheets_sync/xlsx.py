@@ -32,6 +32,7 @@ from sheets_sync.workbook import (
     TabSnapshot,
     WorkbookError,
     WorkbookSnapshot,
+    number_text,
 )
 
 log = logging.getLogger(__name__)
@@ -164,9 +165,7 @@ def _displayed(cell: object) -> str:
     if isinstance(value, bool):
         return "VERDADERO" if value else "FALSO"
     if isinstance(value, int | float):
-        if "%" in (cell.number_format or ""):
-            return f"{value * 100:.15g}%"
-        return f"{value:.15g}"
+        return number_text(float(value), percent_format="%" in (cell.number_format or ""))
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, dt.time):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import functools
 import itertools
 import json
@@ -156,6 +157,11 @@ class FakeTab:
     frozen_rows: int = 0
     frozen_cols: int = 0
     cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    """What each cell displays."""
+    numbers: dict[tuple[int, int], tuple[float, str, str]] = field(default_factory=dict)
+    """Cells holding a number: (stored value, number-format type, pattern) behind the text."""
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    """Cells holding a formula (their text is the formula: the fake does not calculate)."""
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     protected_ranges: list[JSON] = field(default_factory=list)
     conditional_formats: list[JSON] = field(default_factory=list)
@@ -371,12 +377,23 @@ class FakeSheetsApi:
         return self.spreadsheets[spreadsheet_id].tab(title)
 
     def set_cell(self, spreadsheet_id: str, title: str, a1: str, value: str) -> None:
+        """A person types `value` into the cell (Sheets turns `1,314`, `88%` and dates typed in
+        the spreadsheet's es_MX locale into numbers with a format, as it does)."""
         with self._lock:
-            cells = self.tab(spreadsheet_id, title).cells
-            if value == "":
-                cells.pop(cell_at(a1), None)
-            else:
-                cells[cell_at(a1)] = value
+            _enter(self.tab(spreadsheet_id, title), cell_at(a1), value)
+
+    def type_number(
+        self, spreadsheet_id: str, title: str, a1: str, value: float, pattern: str = ""
+    ) -> None:
+        """A number typed into a cell that keeps (or is given) a number format: the cell stores
+        `value` and displays it as the format says (`#,##0`, `0%`, `0.0%`)."""
+        with self._lock:
+            tab = self.tab(spreadsheet_id, title)
+            key = cell_at(a1)
+            pattern = pattern or (tab.numbers[key][2] if key in tab.numbers else "")
+            kind = "PERCENT" if "%" in pattern else "NUMBER"
+            tab.numbers[key] = (value, kind, pattern)
+            tab.cells[key] = _formatted(value, pattern)
 
     def cell(self, spreadsheet_id: str, title: str, a1: str) -> str:
         return self.tab(spreadsheet_id, title).cells.get(cell_at(a1), "")
@@ -495,7 +512,8 @@ class FakeSheetsApi:
     ) -> JSON:
         sheet = self.spreadsheets[spreadsheet_id]
         if endpoint == "get":
-            return _metadata(sheet, ",".join(query.get("fields", [])))
+            grid = query.get("includeGridData", ["false"])[0] == "true"
+            return _metadata(sheet, ",".join(query.get("fields", [])), grid=grid)
         if endpoint == "values:batchGet":
             return _batch_get(
                 sheet, query.get("ranges", []), query.get("majorDimension", ["ROWS"])[0]
@@ -560,7 +578,7 @@ class _Handler(BaseHTTPRequestHandler):
 # --- Endpoints --------------------------------------------------------------------------------
 
 
-def _metadata(sheet: FakeSpreadsheet, fields: str) -> JSON:
+def _metadata(sheet: FakeSpreadsheet, fields: str, *, grid: bool = False) -> JSON:
     # `fields` is honoured loosely: protections and rules only when asked for (or no mask).
     def wanted(name: str) -> bool:
         return not fields or name in fields
@@ -572,6 +590,8 @@ def _metadata(sheet: FakeSpreadsheet, fields: str) -> JSON:
             entry["protectedRanges"] = copy.deepcopy(tab.protected_ranges)
         if tab.conditional_formats and wanted("conditionalFormats"):
             entry["conditionalFormats"] = copy.deepcopy(tab.conditional_formats)
+        if grid:
+            entry["data"] = [_grid_data(tab)]
         sheets.append(entry)
     return {
         "spreadsheetId": sheet.spreadsheet_id,
@@ -600,6 +620,77 @@ def _batch_get(sheet: FakeSpreadsheet, ranges: list[str], dimension: str) -> JSO
             entry["values"] = rows
         value_ranges.append(entry)
     return {"spreadsheetId": sheet.spreadsheet_id, "valueRanges": value_ranges}
+
+
+_DATE_TYPED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _enter(tab: FakeTab, key: tuple[int, int], text: str) -> None:
+    """A value entered as a person types it (USER_ENTERED): numbers, percents and dates become
+    numbers with a format, the rest stays text; the cell displays what was typed."""
+    tab.numbers.pop(key, None)
+    tab.formulas.discard(key)
+    if text == "":
+        tab.cells.pop(key, None)
+        return
+    tab.cells[key] = text
+    if text.startswith("="):
+        tab.formulas.add(key)
+        return
+    plain = text.replace(",", "")
+    if re.fullmatch(r"-?\d+(\.\d+)?", plain):
+        pattern = "#,##0" if "," in text else ""
+        tab.numbers[key] = (float(plain), "NUMBER", pattern)
+    elif re.fullmatch(r"-?\d+(\.\d+)?%", plain):
+        tab.numbers[key] = (float(plain[:-1]) / 100, "PERCENT", "0%")
+    elif match := _DATE_TYPED.fullmatch(text):
+        day, month, year = (int(g) for g in match.groups())
+        serial = (dt.date(year, month, day) - dt.date(1899, 12, 30)).days
+        tab.numbers[key] = (float(serial), "DATE", "dd/mm/yyyy")
+
+
+def _formatted(value: float, pattern: str) -> str:
+    """What a number displays under the few patterns the tests use."""
+    if pattern.endswith("%"):
+        decimals = len(pattern.split(".")[1]) - 1 if "." in pattern else 0
+        return f"{value * 100:.{decimals}f}%"
+    if pattern == "#,##0":
+        return f"{value:,.0f}"
+    return _as_text(value) or ""
+
+
+def _grid_data(tab: FakeTab) -> JSON:
+    """A tab's cells as `includeGridData` returns them."""
+    if not tab.cells:
+        return {"rowData": []}
+    height = max(r for r, _ in tab.cells) + 1
+    rows = []
+    for r in range(height):
+        width = max((c + 1 for (rr, c) in tab.cells if rr == r), default=0)
+        rows.append({"values": [_cell_data(tab, (r, c)) for c in range(width)]})
+    return {"startRow": 0, "startColumn": 0, "rowData": rows}
+
+
+def _cell_data(tab: FakeTab, key: tuple[int, int]) -> JSON:
+    text = tab.cells.get(key)
+    if text is None:
+        return {}
+    if key in tab.numbers:
+        value, kind, pattern = tab.numbers[key]
+        number_format = {"type": kind, **({"pattern": pattern} if pattern else {})}
+        return {
+            "userEnteredValue": {"numberValue": value},
+            "effectiveValue": {"numberValue": value},
+            "formattedValue": text,
+            "effectiveFormat": {"numberFormat": number_format},
+        }
+    if key in tab.formulas:  # the fake does not calculate: a formula shows nothing
+        return {"userEnteredValue": {"formulaValue": text}}
+    return {
+        "userEnteredValue": {"stringValue": text},
+        "effectiveValue": {"stringValue": text},
+        "formattedValue": text,
+    }
 
 
 def _as_text(value: Any) -> str | None:
@@ -631,13 +722,27 @@ def _values_update(sheet: FakeSpreadsheet, body: JSON) -> JSON:
         entered = body["valueInputOption"] == "USER_ENTERED"
         for r, row in enumerate(values):
             for c, value in enumerate(row):
-                if entered and isinstance(value, str) and value.startswith("'"):
-                    value = value[1:]  # Sheets' mark for "this is text", not kept in the cell
-                text = _as_text(value)
-                if text == "":
-                    tab.cells.pop((start_row + r, start_col + c), None)
-                elif text is not None:
-                    tab.cells[start_row + r, start_col + c] = text
+                key = (start_row + r, start_col + c)
+                if value is None:
+                    continue
+                tab.formulas.discard(key)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    tab.cells[key] = _as_text(value) or "0"
+                    tab.numbers[key] = (float(value), "NUMBER", "")
+                elif entered and isinstance(value, str) and value.startswith("'"):
+                    tab.numbers.pop(key, None)  # Sheets' mark for "this is text", not kept
+                    tab.cells[key] = value[1:]
+                    if not value[1:]:
+                        tab.cells.pop(key)
+                elif entered and isinstance(value, str):
+                    _enter(tab, key, value)
+                else:
+                    tab.numbers.pop(key, None)
+                    text = _as_text(value)
+                    if text:
+                        tab.cells[key] = text
+                    else:
+                        tab.cells.pop(key, None)
         responses.append(
             {
                 "spreadsheetId": sheet.spreadsheet_id,
@@ -664,6 +769,8 @@ def _values_clear(sheet: FakeSpreadsheet, body: JSON) -> JSON:
         for r, c in list(tab.cells):
             if start_row <= r < end_row and start_col <= c < end_col:
                 del tab.cells[r, c]
+                tab.numbers.pop((r, c), None)
+                tab.formulas.discard((r, c))
         cleared.append(
             f"{quoted_title(tab.title)}!{a1_of((start_row, end_row, start_col, end_col))}"
         )
@@ -855,9 +962,14 @@ class _BatchUpdate:
             tab, box = self._grid(args.get("range", {}))
         rows = args.get("rows")
         if rows is None:  # no data: clear the listed fields over the range
-            for store, wanted in ((tab.cells, values), (tab.notes, notes)):
+            stores: list[tuple[dict[tuple[int, int], Any], bool]] = [
+                (tab.cells, values), (tab.numbers, values), (tab.notes, notes),
+            ]  # fmt: skip
+            for store, wanted in stores:
                 for r, c in [key for key in store if wanted and _inside(key, box)]:
                     del store[r, c]
+            if values:
+                tab.formulas -= {key for key in tab.formulas if _inside(key, box)}
             return {}
         for r, row in enumerate(rows):
             for c, cell in enumerate(row.get("values", [])):
@@ -866,6 +978,13 @@ class _BatchUpdate:
                     raise ApiError(400, "Range exceeds grid limits.")
                 entered = cell.get("userEnteredValue", {})
                 text = next((_as_text(v) for v in entered.values()), "")
+                if values:
+                    tab.numbers.pop(key, None)
+                    tab.formulas.discard(key)
+                if values and "numberValue" in entered:
+                    tab.numbers[key] = (float(entered["numberValue"]), "NUMBER", "")
+                elif values and "formulaValue" in entered:
+                    tab.formulas.add(key)
                 for store, wanted, new in (
                     (tab.cells, values, text),
                     (tab.notes, notes, cell.get("note", "")),

@@ -21,6 +21,7 @@ from semaforo.store import captures, models
 from semaforo.store.engine import transaction
 from sheets_sync.google import GoogleWorkbook
 from sheets_sync.sync import init_workbook, sync
+from sheets_sync.workbook import WorkbookError
 from tests.fakes.sheets_api import FakeSheetsApi, write_service_account_file
 from tests.integration.test_google_workbook import no_internet  # noqa: F401  (autouse fixture)
 
@@ -90,7 +91,7 @@ def test_init_then_sync_takes_two_requests_and_an_unchanged_sync_writes_nothing(
     before = database_state(engine)
     requests_before = ready.api_requests
     report = sync(engine, open_workbook(), PAT)
-    assert report.outcome == "ok" and report.requests == ready.api_requests - requests_before <= 2
+    assert report.outcome == "ok" and report.requests == ready.api_requests - requests_before == 1
     assert report.total_changes == 0 and database_state(engine) == before
     assert ready.scopes[-1].endswith("spreadsheets.readonly")
 
@@ -167,7 +168,7 @@ def test_after_a_fault_the_database_is_exactly_as_before(
     row = find_row(ready, "Marzo 2019", "2.3.1")
     ready.set_cell(SHEET, "Marzo 2019", f"G{row}", "1")  # a change the failed sync must not apply
     before = database_state(engine)
-    ready.inject(**injection, path_contains="values:batchGet")
+    ready.inject(**injection, path_contains="/v4/")
     report = sync(engine, open_workbook(timeout=0.5, max_retries=2), PAT)
     assert report.outcome == "failed" and said in report.message, report.message
     assert database_state(engine) == before
@@ -179,9 +180,9 @@ def test_after_a_fault_the_database_is_exactly_as_before(
 def test_a_quota_error_that_clears_is_retried_and_the_sync_lands(
     engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
 ) -> None:
-    ready.inject(status=429, times=1, path_contains="values:batchGet")
+    ready.inject(status=429, times=1, path_contains="/v4/")
     report = sync(engine, open_workbook(), PAT)
-    assert report.outcome == "ok" and report.requests == 3
+    assert report.outcome == "ok" and report.requests == 2
 
 
 def test_a_deleted_month_tab_is_reported_and_nothing_else_changes(
@@ -211,7 +212,23 @@ def test_the_cli_runs_init_and_sync_against_the_local_server(
     out = semaforo("sync", "--json")
     assert out.returncode == 0, out.stderr
     run = json.loads(out.stdout)
-    assert run["outcome"] == "ok" and run["requests"] <= 2
+    assert run["outcome"] == "ok" and run["requests"] == 1
+
+
+def test_with_every_write_refused_init_fails_in_one_line_and_no_cell_changes(
+    engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    row = find_row(ready, "Marzo 2019", "2.3.1")
+    ready.set_cell(SHEET, "Marzo 2019", f"G{row}", "77")  # typed, not yet synced
+    before = {tab.title: ready.values(SHEET, tab.title) for tab in ready.spreadsheets[SHEET].tabs}
+    ready.inject(500, times=None, path_contains=":batchUpdate")
+
+    with pytest.raises(WorkbookError) as refused:
+        init_workbook(engine, open_workbook(writable=True, max_retries=1), PAT)
+
+    assert "\n" not in str(refused.value) and "error del servidor (500)" in str(refused.value)
+    after = {tab.title: ready.values(SHEET, tab.title) for tab in ready.spreadsheets[SHEET].tabs}
+    assert after == before
 
 
 def test_owners_from_the_sheet_get_protected_capture_ranges_on_the_next_init(
@@ -236,3 +253,80 @@ def test_owners_from_the_sheet_get_protected_capture_ranges_on_the_next_init(
     editors = set(area[0]["editors"]["users"])
     assert {"ana@inm.example.mx", "eva@inm.example.mx"} <= editors
     assert ready.cell(SHEET, "Responsables", "A3") == "Ana Pérez"  # init keeps the people
+
+
+def _march(engine: Engine, code: str) -> models.Capture:
+    with transaction(engine) as session:
+        found = session.exec(
+            select(models.Capture).where(
+                models.Capture.indicator_code == code, models.Capture.month == 3,
+                models.Capture.office_code == "",
+            )
+        ).one()  # fmt: skip
+        session.expunge(found)
+        return found
+
+
+def test_a_number_is_stored_as_typed_whatever_the_cell_displays(
+    engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    row = find_row(ready, "Marzo 2019", "2.3.1")
+    ready.set_cell(SHEET, "Marzo 2019", f"G{row}", "1,314")  # the cell takes the format #,##0
+    ready.set_cell(SHEET, "Marzo 2019", f"H{row}", "2,628")
+    sync(engine, open_workbook(), PAT)
+    ready.type_number(SHEET, "Marzo 2019", f"G{row}", 1314.67)  # shows 1,315
+
+    report = sync(engine, open_workbook(), PAT)
+
+    assert ready.cell(SHEET, "Marzo 2019", f"G{row}") == "1,315"
+    assert report.changed == 1 and report.requests == 1
+    assert _march(engine, "2.3.1").numerator == 1314.67
+
+
+def test_a_change_the_display_rounds_away_is_still_seen(
+    engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    row = find_row(ready, "Marzo 2019", "2.3.1")
+    ready.type_number(SHEET, "Marzo 2019", f"G{row}", 1000.0, "#,##0")
+    ready.type_number(SHEET, "Marzo 2019", f"H{row}", 2000.0, "#,##0")
+    sync(engine, open_workbook(), PAT)
+    ready.type_number(SHEET, "Marzo 2019", f"G{row}", 999.6)  # still shows 1,000
+
+    report = sync(engine, open_workbook(), PAT)
+
+    assert ready.cell(SHEET, "Marzo 2019", f"G{row}") == "1,000"
+    assert report.changed == 1 and _march(engine, "2.3.1").numerator == 999.6
+
+
+def test_a_number_typed_over_a_percent_is_read_as_typed(
+    engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    row = find_row(ready, "Marzo 2019", "2.3.1")
+    for column in "GH":
+        ready.set_cell(SHEET, "Marzo 2019", f"{column}{row}", "")
+    ready.set_cell(SHEET, "Marzo 2019", f"I{row}", "50%")  # Logrado: the cell becomes 0%
+    sync(engine, open_workbook(), PAT)
+    assert (_march(engine, "2.3.1").numerator, _march(engine, "2.3.1").denominator) == (50, 100)
+    ready.type_number(SHEET, "Marzo 2019", f"I{row}", 95.5)  # shows 9550%
+
+    report = sync(engine, open_workbook(), PAT)
+
+    assert ready.cell(SHEET, "Marzo 2019", f"I{row}") == "9550%"
+    assert report.changed == 1
+    assert (_march(engine, "2.3.1").numerator, _march(engine, "2.3.1").denominator) == (95.5, 100)
+
+
+def test_a_formula_that_gives_no_value_is_rejected_and_the_capture_kept(
+    engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    row = find_row(ready, "Marzo 2019", "2.3.1")
+    kept = _march(engine, "2.3.1").numerator
+    ready.set_cell(SHEET, "Marzo 2019", f"G{row}", '=IF(Z1="","",Z1)')  # shows nothing
+
+    report = sync(engine, open_workbook(), PAT)
+
+    assert [(i.cell, i.severity) for i in report.issues if i.cell == f"G{row}"] == [
+        (f"G{row}", "error")
+    ]
+    assert "fórmula no da ningún valor" in report.rejected_issues[0].reason
+    assert report.cleared == 0 and _march(engine, "2.3.1").numerator == kept

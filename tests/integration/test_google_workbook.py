@@ -98,17 +98,17 @@ def capture_layout(**changes: Any) -> TabLayout:
 # Reading
 
 
-def test_reading_a_workbook_takes_one_metadata_and_one_values_request(
+def test_reading_a_workbook_takes_one_request_with_stored_and_displayed_values(
     api: FakeSheetsApi, open_workbook: OpenWorkbook
 ) -> None:
     snapshot = open_workbook().read()
 
     assert [tab.title for tab in snapshot.tabs] == ["Captura", "Notas", "Resumen"]
-    assert snapshot.requests == 2
-    assert api.count("get") == 1
-    assert api.count("values:batchGet") == 1
-    assert api.log[-1].query["ranges"] == ["'Captura'", "'Notas'", "'Resumen'"]
-    assert api.log[-1].query["valueRenderOption"] == ["FORMATTED_VALUE"]
+    assert snapshot.requests == 1
+    assert api.count("get") == 1 and api.count("values:batchGet") == 0
+    assert api.log[-1].query["includeGridData"] == ["true"]
+    fields = api.log[-1].query["fields"][0]
+    assert all(f in fields for f in ("effectiveValue", "formattedValue", "userEnteredValue"))
 
 
 def test_cells_come_back_as_the_text_a_person_sees(open_workbook: OpenWorkbook) -> None:
@@ -186,7 +186,8 @@ def test_laying_out_creates_the_tab_with_its_values_panes_and_colours(
     requests = open_workbook(writable=True).write([capture_layout()])
 
     tab = api.tab(SHEET, "Captura 2025")
-    assert requests == 4
+    assert requests == 2  # the metadata, then one atomic batchUpdate
+    assert api.count("batchUpdate") == 1 and api.count("values:batchUpdate") == 0
     assert api.values(SHEET, "Captura 2025") == [
         ["Clave", "Meta", "Enero"],
         ["1.1", "1314"],
@@ -233,7 +234,7 @@ def test_laying_out_twice_does_not_pile_up_protections_or_rules(
     again = workbook.write([capture_layout()])
 
     tab = api.tab(SHEET, "Captura 2025")
-    assert again == 4
+    assert again == 2
     assert tab.sheet_id == first
     assert len(tab.protected_ranges) == 1
     assert len(tab.conditional_formats) == 2
@@ -253,22 +254,37 @@ def test_laying_out_over_a_tab_clears_its_old_cells_and_removes_others(
     assert api.tab(SHEET, "Captura 2025").frozen_rows == 1
 
 
-def test_formulas_are_entered_as_a_person_would_and_text_is_kept_as_text(
+def test_values_keep_their_type_formulas_run_and_text_stays_text(
     api: FakeSheetsApi, open_workbook: OpenWorkbook
 ) -> None:
     rows = (("Clave", "Meta", "Enero"), ("1.1", 1314.0, "=ver anexo"),
             ("1.2", 12.0, Formula("=B3*2")))  # fmt: skip
-    with_formulas = capture_layout(rows=rows)
-    plain = capture_layout(title="Texto", notes={})
 
-    open_workbook(writable=True).write([with_formulas, plain])
+    open_workbook(writable=True).write([capture_layout(rows=rows)])
 
-    sent = {r.body["valueInputOption"]: r.body for r in api.log
-            if r.endpoint == "values:batchUpdate"}  # fmt: skip
-    assert sorted(sent) == ["RAW", "USER_ENTERED"]
-    entered = sent["USER_ENTERED"]["data"][0]["values"]
-    assert entered[1] == ["'1.1", 1314.0, "'=ver anexo"] and entered[2][2] == "=B3*2"
-    assert api.values(SHEET, "Captura 2025")[1] == ["1.1", "1314", "=ver anexo"]
+    body = next(r.body for r in api.log if r.endpoint == "batchUpdate")
+    written = next(r["updateCells"] for r in body["requests"]
+                   if "updateCells" in r and "rows" in r["updateCells"])  # fmt: skip
+    cells = [[c.get("userEnteredValue") for c in row["values"]] for row in written["rows"]]
+    assert cells[1] == [{"stringValue": "1.1"}, {"numberValue": 1314.0},
+                        {"stringValue": "=ver anexo"}]  # fmt: skip
+    assert cells[2][2] == {"formulaValue": "=B3*2"}
+    snapshot = open_workbook().read()
+    tab = next(t for t in snapshot.tabs if t.title == "Captura 2025")
+    assert tab.values[1] == ("1.1", 1314.0, "=ver anexo")
+    assert isinstance(tab.values[2][2], Formula) and not isinstance(tab.values[1][2], Formula)
+
+
+def test_a_refused_write_leaves_every_cell_as_it_was(
+    api: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    before = {t.title: api.values(SHEET, t.title) for t in api.spreadsheets[SHEET].tabs}
+    api.inject(500, times=None, path_contains=":batchUpdate")
+
+    with pytest.raises(WorkbookError, match=r"error del servidor \(500\)"):
+        open_workbook(writable=True, max_retries=1).write([capture_layout(title="Captura")])
+
+    assert {t.title: api.values(SHEET, t.title) for t in api.spreadsheets[SHEET].tabs} == before
 
 
 # Failures
@@ -282,7 +298,7 @@ def test_a_quota_error_is_retried_after_a_growing_backoff(
     snapshot = open_workbook().read()
 
     assert len(snapshot.tabs) == 3
-    assert snapshot.requests == 4
+    assert snapshot.requests == 3
     assert sleeps == [0.01, 0.02]
 
 
@@ -310,12 +326,12 @@ def test_a_quota_error_that_persists_is_reported_as_the_quota(
 def test_a_server_error_that_persists_gives_up_after_the_retries(
     api: FakeSheetsApi, open_workbook: OpenWorkbook
 ) -> None:
-    api.inject(500, times=None, path_contains="values:batchGet")
+    api.inject(500, times=None, path_contains="/v4/")
 
     with pytest.raises(WorkbookError, match=r"error del servidor \(500\) tras 2 reintentos"):
         open_workbook(max_retries=2).read()
 
-    assert api.count("values:batchGet") == 3
+    assert api.count("get") == 3
 
 
 def test_a_spreadsheet_that_does_not_exist_names_the_service_account(
@@ -353,14 +369,14 @@ def test_a_single_slow_answer_is_retried(
 
     snapshot = open_workbook(timeout=0.5, max_retries=1).read()
 
-    assert snapshot.requests == 3
+    assert snapshot.requests == 2
     assert sleeps == [0.01]
 
 
 def test_an_answer_without_the_expected_keys_is_reported(
     api: FakeSheetsApi, open_workbook: OpenWorkbook
 ) -> None:
-    api.inject(answer={"spreadsheetId": SHEET}, path_contains="values:batchGet")
+    api.inject(answer={"spreadsheetId": SHEET}, path_contains="/v4/")
 
     with pytest.raises(WorkbookError, match="forma inesperada"):
         open_workbook().read()
@@ -374,6 +390,19 @@ def test_credentials_the_token_endpoint_refuses_are_reported(
     with pytest.raises(WorkbookError, match=f"token de acceso .* {SERVICE_ACCOUNT_EMAIL}"):
         open_workbook().read()
 
+    assert api.api_requests == 0
+
+
+def test_an_unreachable_token_endpoint_is_not_called_a_sheets_failure(
+    api: FakeSheetsApi, open_workbook: OpenWorkbook, tmp_path: Path
+) -> None:
+    # a port nobody listens on: the token exchange cannot connect
+    credentials = write_service_account_file(tmp_path / "c.json", token_uri="http://127.0.0.1:9/t")
+
+    with pytest.raises(WorkbookError, match="servicio de tokens de Google") as raised:
+        open_workbook(credentials_file=credentials, max_retries=0).read()
+
+    assert "Sheets ni siquiera se consultó" in str(raised.value)
     assert api.api_requests == 0
 
 

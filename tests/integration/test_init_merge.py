@@ -23,6 +23,14 @@ from sheets_sync.xlsx import XlsxWorkbook
 from tests.integration.workbooks import PAT, find_row, type_cells
 
 
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: these are tests of the workbook. The merge applies edits through the sync's
+    own path, which the sync tests run on both databases; `unsynced_edits_survive_init` is run
+    on both from test_xlsx_sync."""
+    return f"sqlite:///{tmp_path / 'semaforo.db'}"
+
+
 def _type_text(path: Path, tab: str, address: str, text: str) -> None:
     """Text typed as text (Excel's leading apostrophe), even when it starts with `=`."""
     book = load_workbook(path)
@@ -36,9 +44,7 @@ def _cells(path: Path) -> dict[str, list[list[object]]]:
     return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
 
 
-def test_unsynced_catalogue_owner_and_capture_edits_survive_init(
-    engine: Engine, ready: XlsxWorkbook
-) -> None:
+def unsynced_edits_survive_init(engine: Engine, ready: XlsxWorkbook) -> None:
     catalogue_row = find_row(ready.path, "Catálogo", "2.3.1")
     owners = load_workbook(ready.path)["Responsables"]
     new_owner = owners.max_row + 1
@@ -153,3 +159,22 @@ def test_a_failed_write_leaves_the_workbook_cell_for_cell_as_it_was(
     assert "libro" in failed.stderr
     assert _cells(path) == before
     assert not list(tmp_path.glob("*.xlsx.tmp"))
+
+
+def test_a_sync_that_could_not_read_a_month_exits_non_zero_and_says_what(
+    built: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "pat.xlsx"
+    shutil.copyfile(built, path)
+    book = load_workbook(path)
+    del book["Abril 2019"]
+    book.save(path)
+    env = {**os.environ, "SEMAFORO_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "SEMAFORO_WORKBOOK": str(path)}  # fmt: skip
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "sync"], env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    assert done.returncode == 1
+    assert "Abril 2019" in done.stderr and "no se leyeron" in done.stderr
+    assert "sincronización" in done.stdout  # what it could read was applied

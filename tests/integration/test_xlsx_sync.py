@@ -17,9 +17,14 @@ from semaforo.store.engine import transaction
 from sheets_sync.sync import init_workbook, sync
 from sheets_sync.workbook import WorkbookError
 from sheets_sync.xlsx import XlsxWorkbook
+from tests.integration.test_init_merge import unsynced_edits_survive_init
 from tests.integration.workbooks import PAT, SAMPLE, find_row, rows_in, type_cells
 
 AS_OF = dt.date(2019, 4, 10)
+
+
+test_unsynced_catalogue_owner_and_capture_edits_survive_init = unsynced_edits_survive_init
+"""`sheet init` applies unsynced edits first (on both databases; the test is in test_init_merge)."""
 
 
 def test_init_then_sync_of_an_unchanged_workbook_writes_nothing(
