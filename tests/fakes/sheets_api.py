@@ -630,6 +630,12 @@ def _enter(tab: FakeTab, key: tuple[int, int], text: str) -> None:
     numbers with a format, the rest stays text; the cell displays what was typed."""
     tab.numbers.pop(key, None)
     tab.formulas.discard(key)
+    if text.startswith("'"):  # the leading apostrophe: "this is text", not kept in the cell
+        if text[1:]:
+            tab.cells[key] = text[1:]
+        else:
+            tab.cells.pop(key, None)
+        return
     if text == "":
         tab.cells.pop(key, None)
         return
@@ -729,11 +735,6 @@ def _values_update(sheet: FakeSpreadsheet, body: JSON) -> JSON:
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     tab.cells[key] = _as_text(value) or "0"
                     tab.numbers[key] = (float(value), "NUMBER", "")
-                elif entered and isinstance(value, str) and value.startswith("'"):
-                    tab.numbers.pop(key, None)  # Sheets' mark for "this is text", not kept
-                    tab.cells[key] = value[1:]
-                    if not value[1:]:
-                        tab.cells.pop(key)
                 elif entered and isinstance(value, str):
                     _enter(tab, key, value)
                 else:

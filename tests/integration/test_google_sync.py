@@ -330,3 +330,34 @@ def test_a_formula_that_gives_no_value_is_rejected_and_the_capture_kept(
     ]
     assert "fórmula no da ningún valor" in report.rejected_issues[0].reason
     assert report.cleared == 0 and _march(engine, "2.3.1").numerator == kept
+
+
+def test_init_on_google_keeps_unsynced_edits_added_columns_and_types(
+    engine: Engine, ready: FakeSheetsApi, open_workbook: OpenWorkbook
+) -> None:
+    catalogue_row = find_row(ready, "Catálogo", "2.3.1")
+    ready.set_cell(SHEET, "Catálogo", f"P{catalogue_row}", "80")  # Mar meta 100 -> 80
+    owners = len(ready.values(SHEET, "Responsables")) + 1
+    for column, text in zip("ABDE", ("Rosa Díaz", "rosa@inm.gob.mx", "captura", "2.3"),
+                            strict=True):  # fmt: skip
+        ready.set_cell(SHEET, "Responsables", f"{column}{owners}", text)
+    row = find_row(ready, "Marzo 2019", "2.3.2")
+    ready.set_cell(SHEET, "Marzo 2019", f"G{row}", "41")
+    ready.set_cell(SHEET, "Marzo 2019", f"H{row}", "50")
+    ready.set_cell(SHEET, "Marzo 2019", f"J{row}", "'=ver anexo")  # typed as text
+    ready.set_cell(SHEET, "Marzo 2019", "M2", "Notas internas")
+    ready.set_cell(SHEET, "Marzo 2019", f"M{row}", "revisar")
+
+    done = init_workbook(engine, open_workbook(writable=True), PAT)
+
+    assert done.merged is not None and done.merged.catalogue_changes == 1
+    assert ready.cell(SHEET, "Catálogo", f"P{catalogue_row}") == "80"
+    assert any(r[:1] == ["Rosa Díaz"] for r in ready.values(SHEET, "Responsables"))
+    row = find_row(ready, "Marzo 2019", "2.3.2")
+    march = ready.tab(SHEET, "Marzo 2019")
+    assert march.numbers[(row - 1, 6)][0] == 41.0 and march.numbers[(row - 1, 7)][0] == 50.0
+    assert ready.cell(SHEET, "Marzo 2019", f"J{row}") == "=ver anexo"
+    assert (row - 1, 9) not in march.formulas  # still text
+    header = ready.values(SHEET, "Marzo 2019")[1]
+    notes = header.index("Notas internas")
+    assert ready.values(SHEET, "Marzo 2019")[row - 1][notes] == "revisar"
