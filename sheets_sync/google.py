@@ -150,7 +150,8 @@ class GoogleWorkbook:
 
 GRID_FIELDS = (
     "sheets(properties(sheetId,title,index,sheetType),data(startRow,startColumn,"
-    "rowData(values(userEnteredValue,effectiveValue,formattedValue,effectiveFormat/numberFormat))))"
+    "rowData(values(userEnteredValue/formulaValue,effectiveValue,formattedValue,"
+    "effectiveFormat/numberFormat/type))))"
 )
 """One `spreadsheets.get` returns every tab with each cell's stored value, its formula, the text
 it shows and its number format: exact numbers whatever the display rounds to."""

@@ -669,11 +669,13 @@ def _grid_data(tab: FakeTab) -> JSON:
     """A tab's cells as `includeGridData` returns them."""
     if not tab.cells:
         return {"rowData": []}
-    height = max(r for r, _ in tab.cells) + 1
-    rows = []
-    for r in range(height):
-        width = max((c + 1 for (rr, c) in tab.cells if rr == r), default=0)
-        rows.append({"values": [_cell_data(tab, (r, c)) for c in range(width)]})
+    widths: dict[int, int] = {}
+    for r, c in tab.cells:
+        widths[r] = max(widths.get(r, 0), c + 1)
+    rows = [
+        {"values": [_cell_data(tab, (r, c)) for c in range(widths.get(r, 0))]}
+        for r in range(max(widths) + 1)
+    ]
     return {"startRow": 0, "startColumn": 0, "rowData": rows}
 
 
