@@ -93,11 +93,6 @@ def claim_tabs(snapshot: WorkbookSnapshot, catalogue: Catalogue) -> TabClaims:
     return TabClaims(owned, conflicts)
 
 
-def classify(snapshot: WorkbookSnapshot, catalogue: Catalogue) -> dict[str, TabSnapshot]:
-    """Which tab is which: `catalogue`, `owners`, `month-MM`, for the kinds one tab owns."""
-    return claim_tabs(snapshot, catalogue).tabs
-
-
 def _kind_words(kind: str, catalogue: Catalogue) -> str:
     if kind.startswith("month-"):
         return f"la captura de {layout.capture_title(catalogue.year, int(kind[6:])).lower()}"
