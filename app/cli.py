@@ -17,13 +17,14 @@ from app import operations
 from scoring import PeriodError
 from semaforo import service
 from semaforo.captures_csv import to_csv
-from semaforo.catalogue.check import check, has_errors
+from semaforo.catalogue.check import check, check_text, has_errors
 from semaforo.catalogue.export import catalogue_json
 from semaforo.catalogue.files import CatalogueError, available_programmes, load_programme
-from semaforo.errors import SemaforoError
-from semaforo.formatting import status_json, status_text
-from semaforo.people.owners import INVITE_DAYS, add_owner, invite, list_owners
-from semaforo.settings import Settings, SettingsProblems, load_settings
+from semaforo.errors import SemaforoError, TargetNotModified, Unavailable
+from semaforo.formatting import modification_text, status_json, status_text
+from semaforo.logs import key_material, redact_everywhere, scrub, url_password
+from semaforo.people.owners import INVITE_DAYS, add_owner, invite, list_owners, revoke
+from semaforo.settings import Settings, SettingsProblems, clock_from, load_settings
 from semaforo.store import captures
 from semaforo.store.engine import create_schema, make_engine, transaction
 from sheets_sync.open import open_workbook
@@ -40,35 +41,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `semaforo` console script."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:  # HTTP clients' retry notes; the command says the outcome in one line
-        logging.getLogger("urllib3").setLevel(logging.ERROR)
+    _log_setup(verbose=args.verbose)
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USAGE
     try:
         settings = load_settings()
+        _hide_secrets(settings)
         programme = args.programme or settings.programme
         return int(args.handler(args, settings, programme))
     except SettingsProblems as exc:
         for line in exc.lines:
-            print(f"error: {line}", file=sys.stderr)
+            _error(line)
         return EXIT_USAGE
+    except Unavailable as exc:  # nothing done; try again later
+        _error(str(exc))
+        return EXIT_PROBLEMS
     except (SemaforoError, PeriodError, CatalogueError, WorkbookError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return EXIT_USAGE
     except OperationalError as exc:
-        print(f"error: la base de datos no responde: {exc.orig}", file=sys.stderr)
+        _error(f"la base de datos no responde: {exc.orig}")
         return EXIT_PROBLEMS
     except BrokenPipeError:  # the reader (e.g. `| head`) has gone: nothing more to say
         sys.stderr.close()
         return EXIT_OK
     except OSError as exc:
-        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        _error(f"{exc.strerror}: {exc.filename}")
         return EXIT_USAGE
+    except Exception as exc:  # unforeseen: one line; the traceback (masked) only with -v
+        log.info("unexpected failure", exc_info=True)
+        first = next(iter(str(exc).splitlines()), "")
+        _error(f"fallo inesperado: {type(exc).__name__}: {first} (con -v, el detalle)")
+        return EXIT_PROBLEMS
+
+
+def _log_setup(*, verbose: bool) -> None:
+    """One handler on stderr; tokens in Bot API URLs masked from the first line on."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.captureWarnings(True)  # warnings go through the same (masking) handler
+    if not verbose:  # HTTP clients' retry notes; the command says the outcome in one line
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
+    redact_everywhere([])
+
+
+def _hide_secrets(settings: Settings) -> None:
+    """Every configured secret masked in every log line and error, for every command."""
+    secrets = (settings.telegram_token, settings.telegram_webhook_secret)
+    redact_everywhere([
+        *(s.get_secret_value() for s in secrets if s is not None),
+        *url_password(settings.database_url),
+        *key_material(settings.google_credentials),
+    ])  # fmt: skip
+
+
+def _error(line: str) -> None:
+    print(f"error: {scrub(line)}", file=sys.stderr)
 
 
 Handler = Callable[[argparse.Namespace, Settings, str], int]
@@ -93,6 +124,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     export = _cmd(cat_sub, "export", "print the stored catalogue", _catalogue_export, common)
     export.add_argument("--json", action="store_true", required=True, help="as JSON")
+    modify = _cmd(
+        cat_sub, "modify",
+        "modify an approved month's target (and weight) with a reason; the approved one is kept",
+        _catalogue_modify, common,
+    )  # fmt: skip
+    modify.add_argument("code", help="indicator code, e.g. 2.3.1")
+    modify.add_argument("--month", default="", help="mar, marzo or 2019-03")
+    modify.add_argument("--target", default="", help="the target in force from now on, e.g. 90")
+    modify.add_argument("--weight", help="the month's weight in force (default: unchanged)")
+    modify.add_argument("--reason", default="", help="why (kept in the history)")
+    modify.add_argument(
+        "--office", default="", help="an office with targets of its own (OR-09); default: all"
+    )
 
     cap = sub.add_parser("captures", help="import or export captured values (long CSV)")
     cap_sub = cap.add_subparsers(title="captures commands", required=True)
@@ -113,6 +157,18 @@ def _parser() -> argparse.ArgumentParser:
     inv = _cmd(own_sub, "invite", "a one-time code to register with /start CODE", _owners_invite,
                common)  # fmt: skip
     inv.add_argument("email")
+    inv.add_argument(
+        "--replace", action="store_true",
+        help="for a person already registered: the code moves them to another Telegram account "
+        "(the old one is told)",
+    )  # fmt: skip
+    rev = _cmd(own_sub, "revoke", "revoke a person's unused codes (and, with --account, their "
+               "Telegram account)", _owners_revoke, common)  # fmt: skip
+    rev.add_argument("email")
+    rev.add_argument(
+        "--account", action="store_true",
+        help="also unbind the Telegram account: the bot stops answering it",
+    )  # fmt: skip
     _cmd(own_sub, "list", "everyone with their role and units", _owners_list, common)
     oimp = _cmd(
         own_sub, "import",
@@ -138,6 +194,11 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("code", nargs="?", default="", help="unit or indicator code, e.g. 2.3")
     st.add_argument("--period", help="2019-03, mar, 2019-T1, T1, 2019-ytd or 2019")
     st.add_argument("--as-of", type=_date, help="the date to judge deadlines by (YYYY-MM-DD)")
+    st.add_argument(
+        "--known-at", type=_known_at,
+        help="score the captures as they stood at this moment (YYYY-MM-DD means the end of that "
+        "day, or YYYY-MM-DDTHH:MM, in the programme's time zone); alone, also the --as-of date",
+    )  # fmt: skip
     st.add_argument("--depth", type=int, default=1, help="levels of children to show")
     st.add_argument("--json", action="store_true", help="as JSON")
     st.add_argument("--locale", choices=("es", "en"), help="language (default SEMAFORO_LOCALE)")
@@ -164,6 +225,19 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"fecha no válida «{text}»; use AAAA-MM-DD") from None
 
 
+def _known_at(text: str) -> dt.datetime:
+    """A moment; a date alone is the end of that day (what was known by the close of it)."""
+    try:
+        if len(text.strip()) == 10:
+            day = dt.date.fromisoformat(text.strip())
+            return dt.datetime.combine(day, dt.time(23, 59, 59, 999999))
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"momento no válido «{text}»; use AAAA-MM-DD o AAAA-MM-DDTHH:MM"
+        ) from None
+
+
 def _engine(settings: Settings) -> Engine:
     engine = make_engine(settings.database_url)
     create_schema(engine)
@@ -185,13 +259,7 @@ def _catalogue_load(args: argparse.Namespace, settings: Settings, programme: str
 
 def _catalogue_check(args: argparse.Namespace, settings: Settings, programme: str) -> int:
     findings = check(load_programme(programme))
-    for f in findings:
-        print(f"{f.severity:7} {f.code:10} {f.message}")
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
-    print(
-        f"{programme}: {counts['error']} errores, {counts['warning']} advertencias, "
-        f"{counts['info']} lecturas ambiguas"
-    )
+    print(check_text(programme, findings))
     return EXIT_PROBLEMS if has_errors(findings) else EXIT_OK
 
 
@@ -199,6 +267,24 @@ def _catalogue_export(args: argparse.Namespace, settings: Settings, programme: s
 
     stored = service.programme(_engine(settings), programme)
     print(json.dumps(catalogue_json(stored), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _catalogue_modify(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    if not args.month or not args.target:
+        raise TargetNotModified(
+            "faltan --month y --target: p. ej. semaforo catalogue modify 2.3.1 --month mar "
+            "--target 90 --reason «…»"
+        )
+    engine = _engine(settings)
+    change = service.modify_target(
+        engine, programme, code=args.code, month=args.month, target=args.target,
+        weight=args.weight, reason=args.reason, office=args.office,
+        at=_now(settings, engine, programme),
+    )  # fmt: skip
+    print(f"{change.indicator}: {modification_text(change, settings.locale)}")
+    print("queda en el historial de modificaciones; «semaforo sheet init» lo lleva a la hoja "
+          "«Catálogo»")  # fmt: skip
     return EXIT_OK
 
 
@@ -260,11 +346,37 @@ def _owners_import(args: argparse.Namespace, settings: Settings, programme: str)
 
 
 def _owners_invite(args: argparse.Namespace, settings: Settings, programme: str) -> int:
-
-    owner, code = invite(_engine(settings), programme, args.email)
+    engine = _engine(settings)
+    now = _now(settings, engine, programme)
+    owner, code = invite(engine, programme, args.email, now=now, replace=args.replace)
+    expires = now + dt.timedelta(days=INVITE_DAYS)
     print(f"código para {owner.name}: {code}")
-    print(f"que envíe al bot: /start {code}  (un solo uso, vence en {INVITE_DAYS} días)")
+    print(f"que envíe al bot: /start {code}  (un solo uso, vence el {expires:%Y-%m-%d %H:%M}; "
+          "los códigos anteriores de esta persona ya no valen)")  # fmt: skip
+    if args.replace:
+        print("al usarlo, la cuenta de Telegram anterior deja de recibir información y se le avisa")
     return EXIT_OK
+
+
+def _owners_revoke(args: argparse.Namespace, settings: Settings, programme: str) -> int:
+    engine = _engine(settings)
+    owner, revoked, unbound = revoke(
+        engine, programme, args.email, account=args.account, now=_now(settings, engine, programme)
+    )
+    codes = "ningún código sin usar" if not revoked else (
+        "1 código revocado" if revoked == 1 else f"{revoked} códigos revocados"
+    )  # fmt: skip
+    account = ""
+    if args.account:
+        account = (f"; la cuenta de Telegram {unbound} ya no está registrada" if unbound
+                   else "; no tenía cuenta de Telegram registrada")  # fmt: skip
+    print(f"{owner.name}: {codes}{account}")
+    return EXIT_OK
+
+
+def _now(settings: Settings, engine: Engine, programme: str) -> dt.datetime:
+    """The service clock (SEMAFORO_CLOCK, or now) in the programme's time zone."""
+    return clock_from(settings, service.programme(engine, programme).timezone)()
 
 
 def _owners_list(args: argparse.Namespace, settings: Settings, programme: str) -> int:
@@ -340,10 +452,14 @@ def _sync(args: argparse.Namespace, settings: Settings, programme: str) -> int:
 
 def _status(args: argparse.Namespace, settings: Settings, programme: str) -> int:
     answer = service.status(
-        _engine(settings), programme, code=args.code, period=args.period, as_of=args.as_of
-    )
+        _engine(settings), programme, code=args.code, period=args.period, as_of=args.as_of,
+        known_at=args.known_at,
+    )  # fmt: skip
     if args.json:
-        doc = status_json(answer.node, period=answer.period, as_of=answer.as_of)
+        doc = status_json(
+            answer.node, period=answer.period, as_of=answer.as_of, coverage=answer.coverage,
+            known_at=answer.known_at, modifications=answer.modifications,
+        )  # fmt: skip
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         print(
@@ -353,6 +469,9 @@ def _status(args: argparse.Namespace, settings: Settings, programme: str) -> int
                 as_of=answer.as_of,
                 locale=args.locale or settings.locale,
                 depth=args.depth,
+                coverage=answer.coverage,
+                known_at=answer.known_at,
+                modifications=answer.modifications,
             )
         )
     return EXIT_OK

@@ -70,7 +70,8 @@ def run(folder: Path, *, say: Say = print) -> int:
 
     answer = service.status(engine, PAT, as_of=AS_OF, period="2019-T1")
     say("\n== Lo que ve Planeación: el semáforo del INM (2019-T1) ==")
-    say(status_text(answer.node, period=answer.period, as_of=answer.as_of, depth=1))
+    say(status_text(answer.node, period=answer.period, as_of=answer.as_of, depth=1,
+                    coverage=answer.coverage))  # fmt: skip
 
     say("\n== Lo que recibe quien dirige 2.3 al escribir /status 2.3 ==")
     say(_director_view(engine))

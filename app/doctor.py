@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from semaforo import service
 from semaforo.catalogue.files import load_programme
+from semaforo.logs import scrub
 from semaforo.reminders.plan import KIND_WORDS, moments, timing_from
 from semaforo.settings import Settings, clock_from
 from semaforo.store import migrate
@@ -30,8 +31,8 @@ class Check:
     detail: str
 
     def line(self) -> str:
-        """`✔ base de datos: …` or `✘ …`."""
-        return f"{'✔' if self.ok else '✘'} {self.name}: {self.detail}"
+        """`✔ base de datos: …` or `✘ …`; an error quoted in it shows no secret."""
+        return scrub(f"{'✔' if self.ok else '✘'} {self.name}: {self.detail}")
 
 
 def run_checks(settings: Settings, programme_id: str, *, timeout: float = 10.0) -> list[Check]:

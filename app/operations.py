@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 
 from app import demo
 from semaforo import service
-from semaforo.errors import NotConfigured
-from semaforo.logs import redact_everywhere
+from semaforo.errors import NotConfigured, Unavailable
+from semaforo.logs import redact_everywhere, scrub
 from semaforo.reminders import ledger
 from semaforo.reminders.plan import KIND_WORDS, Reminder, Timing, timing_from
 from semaforo.reminders.text import reminder_text
@@ -120,10 +120,11 @@ async def _send_now(
     settings: Settings, engine: Engine, programme: str, at: dt.datetime
 ) -> FanoutReport:
     # python-telegram-bot loads only for the commands that talk to Telegram (start-up time).
+    from telegram.error import NetworkError
     from telegram.ext import ExtBot
 
     from app.runtime import on_signals
-    from bot.application import rate_limiter
+    from bot.application import connect, rate_limiter
     from scheduler.fanout import send_due
     from scheduler.notifier import TelegramNotifier
 
@@ -137,6 +138,13 @@ async def _send_now(
         base_file_url=f"{base}/file/bot", rate_limiter=rate_limiter(),
     )  # fmt: skip
     redact_everywhere([settings.telegram_token.get_secret_value()])
+    try:
+        await connect(bot)  # a rejected token: one line (NotConfigured), before anything is claimed
+    except NetworkError as exc:  # TimedOut too
+        raise Unavailable(
+            f"Telegram no responde ({scrub(str(exc))}); no se envió ni se marcó ningún "
+            "recordatorio: vuelva a intentarlo"
+        ) from None
     stop = asyncio.Event()
     on_signals(stop)  # Ctrl-C stops claiming; the sends in flight finish and are recorded
     async with bot:

@@ -26,11 +26,14 @@ _REASONS = (
 
 
 def sample_rows(catalogue: Catalogue, *, months: int, seed: int = 2019) -> list[CaptureRow]:
-    """Captures for the central indicators' due months 1..months; about 1 in 25 left empty."""
-    rng = random.Random(seed)
+    """Captures for the central indicators' due months 1..months; about 1 in 25 left empty.
+
+    Each indicator-month draws from its own seeded generator, so correcting one reading of the
+    catalogue changes only that indicator's rows of the sample, not every value after it."""
     rows: list[CaptureRow] = []
     for month in range(1, months + 1):
         for ind in catalogue.indicators:
+            rng = random.Random(f"{seed}:{ind.code}:{month}")
             month_plan = ind.months.get(month)
             if ind.office_indicator or month_plan is None or rng.random() < 0.04:
                 continue

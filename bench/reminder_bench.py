@@ -1,11 +1,15 @@
 """Benchmark of the month-end reminder fan-out: 2,000 owners through the production send path
 (`scheduler.fanout.send_due`, `TelegramNotifier`, an `ExtBot` with `AIORateLimiter`) against a
-local fake Bot API that enforces Telegram's limits (30 messages a second, 1 a second per chat).
+local fake Bot API that enforces Telegram's limits (30 messages a second, 1 a second per chat);
+then crashes: `semaforo remind` as a real process, killed with SIGKILL after 10, 30 and 60
+deliveries and run again.
 
 Run from the project root: `python -m bench.reminder_bench [--owners N] [--workers K]
-[--kill-after N] [--smooth] [--json]` (`./run bench reminders`). It prints figures and asserts
-no times; it exits 1 only if a reminder went out twice, a due owner got none, or a repeated
-sweep sent anything, because the figures would then mean nothing.
+[--kill-after N] [--burst] [--kill-points 10,30,60] [--crash-owners N] [--json]`
+(`./run bench reminders`). It prints figures and asserts no times; it exits 1 only if a
+reminder went out twice in an uninterrupted or cancelled run, a due owner got none, a repeated
+sweep sent anything, or a crash lost a reminder or repeated more than the sends in flight,
+because the figures would then mean nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import inspect
 import itertools
 import json
 import logging
+import os
 import resource
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +42,7 @@ from sqlalchemy.engine import Engine
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.application import rate_limiter
-from scheduler.fanout import FanoutReport, send_due
+from scheduler.fanout import IN_FLIGHT, RATE, FanoutReport, send_due
 from scheduler.notifier import Notifier, TelegramNotifier
 from semaforo import service
 from semaforo.reminders import ledger
@@ -300,6 +306,63 @@ def bench(
     }  # fmt: skip
 
 
+# --- Crashes ----------------------------------------------------------------------------------
+
+KILL_POINTS = (10, 30, 60)
+CRASH_OWNERS = 84  # issue 12's measurement: 84 owners, killed after 10, 30 and 60 deliveries
+
+
+def crash(kill_after: int, owners: int, backlog: int) -> dict[str, Any]:
+    """`semaforo remind --at` as a process, SIGKILLed as soon as the server has answered
+    `kill_after` messages, then run again a minute later: what got delivered, twice, or never."""
+    with tempfile.TemporaryDirectory(prefix="semaforo-crash-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'semaforo.db'}"
+        engine = make_engine(url)
+        create_schema(engine)
+        set_up(engine, owners)
+        due = {r.owner.telegram_id for r in ledger.due_at(engine, PAT, AT).pending}
+        with fake_api(backlog) as api:
+            env = {**os.environ, "SEMAFORO_DATABASE_URL": url, "SEMAFORO_TELEGRAM_TOKEN": TOKEN,
+                   "SEMAFORO_TELEGRAM_API_URL": api.url}  # fmt: skip
+            remind = [sys.executable, "-m", "app.cli", "remind", "--at"]
+            first = subprocess.Popen(
+                [*remind, f"{AT:%Y-%m-%dT%H:%M}"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                # woken by each answer the server records: the kill follows the Nth at once
+                api.wait_for(lambda _: len(api.sent()) >= kill_after, timeout=120)
+            finally:
+                first.kill()
+                first.wait()
+            time.sleep(0.2)  # requests the server had already taken are answered (and count)
+            mark = len(api.calls)
+            killed = [c for c in api.calls[:mark] if c.method == "sendMessage"]
+            at_kill = collections.Counter(r.state for r in ledger.entries(engine, PAT))
+            again = subprocess.run([*remind, f"{AT + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"],
+                                   env=env, capture_output=True, timeout=600)  # fmt: skip
+            time.sleep(0.2)
+            restart = [c for c in api.calls[mark:] if c.method == "sendMessage"]
+        engine.dispose()
+    chats = collections.Counter(c.params["chat_id"] for c in [*killed, *restart] if c.ok)
+    return {
+        "kill_after": kill_after, "owners": owners, "due": len(due),
+        "delivered_before_restart": sum(c.ok for c in killed),
+        "ledger_at_kill": dict(at_kill), "restart_exit": again.returncode,
+        "reached": len(set(chats) & due), "duplicated": sum(n - 1 for n in chats.values()),
+        "lost": len(due - set(chats)), "bound": IN_FLIGHT,
+        "killed_run_messages_per_s": _rate(killed), "restart_messages_per_s": _rate(restart),
+    }  # fmt: skip
+
+
+def _rate(calls: Sequence[Call]) -> float:
+    """Messages a second at the server, first to last answered message."""
+    sent = [c for c in calls if c.ok]
+    return (len(sent) - 1) / (sent[-1].at - sent[0].at) if len(sent) > 1 else 0.0
+
+
 # --- Figures ----------------------------------------------------------------------------------
 
 
@@ -355,7 +418,12 @@ def table(result: dict[str, Any]) -> str:
             f"delivered but not recorded as sent (sent again on restart): "
             f"{killed['delivered_not_recorded']}",
         ]
+    sweep_rate = first["window_messages_per_s"]
     lines += [
+        "",
+        f"fan-out rate {sweep_rate:.1f} msg/s in its window with {result['workers']} sends in "
+        f"flight: {'within' if abs(sweep_rate - RATE) <= RATE / 10 else 'NOT within'} 10 % of "
+        f"{RATE:.0f} msg/s",
         "",
         f"messages at the server: {result['messages']} to {result['chats']} chats; duplicates "
         f"(same chat, same text, more than once): {result['duplicates']}",
@@ -370,7 +438,28 @@ def table(result: dict[str, Any]) -> str:
         f"{result['sqlite']}, python-telegram-bot {result['python_telegram_bot']}, aiolimiter "
         f"{result['aiolimiter']}, httpx {result['httpx']}",
     ]
+    if result.get("crashes"):
+        lines += ["", *crash_table(result["crashes"])]
     return "\n".join(lines)
+
+
+def crash_table(crashes: Sequence[dict[str, Any]]) -> list[str]:
+    """The crash runs, one line each."""
+    first = crashes[0]
+    return [
+        f"kill -9 of `semaforo remind` ({first['owners']} owners, {first['due']} due), then "
+        f"a restart a minute later; in-flight bound {first['bound']} (scheduler.fanout.IN_FLIGHT)",
+        *_grid(
+            ("killed after", "delivered before restart", "ledger at kill", "duplicated", "lost",
+             "bound", "reached", "restart exit", "msg/s killed run", "msg/s restart"),
+            [(str(c["kill_after"]), str(c["delivered_before_restart"]),
+              ", ".join(f"{k} {v}" for k, v in sorted(c["ledger_at_kill"].items())),
+              str(c["duplicated"]), str(c["lost"]), str(c["bound"]),
+              f"{c['reached']} of {c['due']}", str(c["restart_exit"]),
+              f"{c['killed_run_messages_per_s']:.1f}", f"{c['restart_messages_per_s']:.1f}")
+             for c in crashes],
+        ),
+    ]  # fmt: skip
 
 
 def failures(result: dict[str, Any]) -> list[str]:
@@ -386,6 +475,11 @@ def failures(result: dict[str, Any]) -> list[str]:
     last = result["sweeps"][-1]
     if last["messages"]:
         found.append(f"the sweep at +5 min sent {last['messages']} messages")
+    for c in result.get("crashes", []):
+        if c["lost"] or c["duplicated"] > c["bound"] or c["restart_exit"]:
+            found.append(f"kill after {c['kill_after']}: {c['lost']} lost, {c['duplicated']} "
+                         f"duplicated (bound {c['bound']}), restart exit "
+                         f"{c['restart_exit']}")  # fmt: skip
     return found
 
 
@@ -411,16 +505,39 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="for comparison: AIORateLimiter(max_retries=3), the library default, which lets 30 "
         "go at once after a pause, instead of the service's one every 1/30 s",
     )  # fmt: skip
+    parser.add_argument(
+        "--kill-points", type=_points, default=KILL_POINTS, metavar="N,N,…",
+        help="kill -9 `semaforo remind` after these many deliveries, one run each, then restart "
+        "(10,30,60; 'none' for no crash runs)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--crash-owners", type=int, default=CRASH_OWNERS,
+        help=f"capture owners in the crash runs ({CRASH_OWNERS})",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    if min(args.owners, args.workers, args.backlog, args.kill_after or 1) < 1:
-        parser.error("--owners, --workers, --kill-after and --backlog must be at least 1")
+    if min(args.owners, args.workers, args.backlog, args.kill_after or 1, args.crash_owners) < 1:
+        parser.error("--owners, --workers, --kill-after, --backlog and --crash-owners must be "
+                     "at least 1")  # fmt: skip
     result = bench(args.owners, args.workers, args.kill_after, args.backlog, args.smooth)
+    result["crashes"] = [crash(n, args.crash_owners, args.backlog) for n in args.kill_points]
     print(json.dumps(result, indent=2) if args.json else table(result))
     found = failures(result)
     if found:
         print("not exactly once: " + "; ".join(found), file=sys.stderr)
         raise SystemExit(1)
+
+
+def _points(text: str) -> tuple[int, ...]:
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        points = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if min(points, default=1) < 1:
+        raise argparse.ArgumentTypeError("kill points must be at least 1")
+    return points
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -17,14 +18,18 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import handlers, replies
 from bot.handlers import BotContext
+from semaforo.errors import NotConfigured
 from semaforo.logs import redact_everywhere
 
 log = logging.getLogger("semaforo.bot")
+
+TOKEN_REJECTED = "Telegram rechazó el token: revise SEMAFORO_TELEGRAM_TOKEN con @BotFather"
 
 COMMANDS = {
     "es": [
@@ -54,6 +59,7 @@ def build_application(
     programme_id: str,
     locale: str = "es",
     today: Callable[[], dt.date | None] | None = None,
+    now: Callable[[], dt.datetime] | None = None,
     max_retries: int = 3,
 ) -> Application:  # type: ignore[type-arg]
     """The bot: handlers, rate limiter (429 retried after `retry_after`), error handler and
@@ -69,8 +75,14 @@ def build_application(
         .build()
     )
     application.bot_data["semaforo"] = BotContext(
-        engine=engine, programme_id=programme_id, locale=locale, today=today or (lambda: None)
+        engine=engine,
+        programme_id=programme_id,
+        locale=locale,
+        today=today or (lambda: None),
+        now=now or (lambda: dt.datetime.now(dt.UTC)),
     )
+    # Group -1 runs first: outside a private chat it answers one line and stops the update.
+    application.add_handler(TypeHandler(Update, handlers.private_only), group=-1)
     for name, callback in (
         ("start", handlers.start),
         ("status", handlers.status),
@@ -81,7 +93,7 @@ def build_application(
         ("help", handlers.help_text),
     ):
         application.add_handler(CommandHandler(name, callback))
-    application.add_handler(CallbackQueryHandler(handlers.drill, pattern=r"^s\|"))
+    application.add_handler(CallbackQueryHandler(handlers.drill))  # any data: stale ones too
     application.add_handler(MessageHandler(filters.ALL, _anything_else))
     application.add_error_handler(handlers.on_error)
     return application
@@ -117,7 +129,9 @@ async def start_bot(
     webhook: Webhook | None = None,
 ) -> None:
     """Connect, publish the command menu (Spanish; English for English-language clients), and
-    start long polling, or the webhook listener when one is configured."""
+    start long polling, or the webhook listener when one is configured. A token Telegram
+    rejects is NotConfigured; an unreachable Telegram is telegram.error.NetworkError."""
+    await connect(application.bot)
     await application.initialize()
     await application.bot.set_my_commands(COMMANDS["es"])
     await application.bot.set_my_commands(COMMANDS["en"], language_code="en")
@@ -137,12 +151,24 @@ async def start_bot(
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
-    """Stop polling, let the handlers in flight finish, and close the connections."""
+    """Stop polling, let the handlers in flight finish, and close the connections; also after
+    a start that failed half-way (the bot's connections are open before getMe answers)."""
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
         await application.stop()
     await application.shutdown()
+    await application.bot.shutdown()  # nothing to do unless getMe failed
+
+
+async def connect(bot: Bot) -> None:
+    """Open the bot's connections and check its token with getMe. PTB's InvalidToken quotes
+    the token; this says it in one line without it (NotConfigured)."""
+    try:
+        await bot.initialize()
+    except InvalidToken:
+        await bot.shutdown()
+        raise NotConfigured(TOKEN_REJECTED) from None
 
 
 async def _anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

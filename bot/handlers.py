@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import replies
 from bot.arguments import at_most_one, code_and_period
@@ -37,6 +38,8 @@ class BotContext:
     locale: str = "es"
     today: Callable[[], dt.date | None] = lambda: None
     """The date answers are "as of"; None means today in the programme's time zone."""
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    """The service clock (SEMAFORO_CLOCK): invitations expire and attempts count by it."""
 
 
 def ctx(context: ContextTypes.DEFAULT_TYPE) -> BotContext:
@@ -62,6 +65,39 @@ async def _viewer(update: Update, bc: BotContext) -> Viewer | None:
     return person
 
 
+async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: outside a private chat nothing is answered with data.
+
+    A command in a group, supergroup or channel gets one line pointing to a private chat; a
+    button pressed there gets a short alert; `/start CODE` is not read. Everything else in such
+    chats is ignored, so the bot does not talk over a group's conversation.
+    """
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    bc, query, message = ctx(context), update.callback_query, update.effective_message
+    log.info("update %s from a %s chat ignored", update.update_id, chat.type)
+    try:
+        if query is not None:
+            await query.answer(replies.text("private_only_alert", bc.locale), show_alert=True)
+        elif message is not None and _addressed_to_us(message, context.bot.username):
+            link = f"https://t.me/{context.bot.username}"
+            await message.reply_text(replies.text("private_only", bc.locale, link=link))
+    except TelegramError as exc:  # a channel the bot may not post in, an old button
+        log.info("could not answer in chat %s: %s", chat.id, exc)
+    raise ApplicationHandlerStop
+
+
+def _addressed_to_us(message: Message, username: str) -> bool:
+    """A command (`/status`, `/status@thisbot`), not one for another bot, nor plain talk."""
+    text = message.text or message.caption or ""
+    if not text.startswith("/"):
+        return False
+    command = text.split(maxsplit=1)[0]
+    _, at, bot = command.partition("@")
+    return not at or bot.lower() == username.lower()
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/start [CODE]`: register with an invitation code, or by the Telegram id or @username."""
     bc, user, message = ctx(context), update.effective_user, update.effective_message
@@ -69,13 +105,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     code = at_most_one(context.args or [], "start")
     if code:
-        person = await asyncio.to_thread(
+        done = await asyncio.to_thread(
             owners.redeem, bc.engine, bc.programme_id, code,
-            telegram_id=user.id, username=user.username,
+            telegram_id=user.id, username=user.username, now=bc.now(),
         )  # fmt: skip
-        if person is None:
-            await message.reply_text(replies.text("bad_code", bc.locale))
+        if done.outcome is not owners.Outcome.REGISTERED:
+            await message.reply_text(await _refusal(bc, done, user.id))
             return
+        person = done.person
+        if done.replaced_account is not None and person is not None:
+            await _tell_replaced(context, bc, done.replaced_account, person.name)
     else:
         person = await asyncio.to_thread(
             owners.register, bc.engine, bc.programme_id,
@@ -86,6 +125,30 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     log.info("registered owner %s with Telegram id %s", person.id, user.id)
     await message.reply_text(replies.welcome(person.name, person.role, person.units, bc.locale))
+
+
+async def _refusal(bc: BotContext, done: owners.Redemption, telegram_id: int) -> str:
+    """What a refused `/start CODE` is told: never whose code it was."""
+    if done.outcome is owners.Outcome.THROTTLED and done.retry_at is not None:
+        local = done.retry_at.astimezone(bc.now().tzinfo)
+        return replies.text("throttled", bc.locale, time=f"{local:%H:%M}", date=f"{local:%Y-%m-%d}")
+    if done.outcome is owners.Outcome.OTHER_PERSON:
+        holder = await answers_viewer(bc, telegram_id)
+        return replies.text("other_person", bc.locale, name=holder.owner.name if holder else "—")
+    if done.outcome is owners.Outcome.BOUND_ELSEWHERE:
+        return replies.text("bound_elsewhere", bc.locale)
+    return replies.text("bad_code", bc.locale)
+
+
+async def _tell_replaced(
+    context: ContextTypes.DEFAULT_TYPE, bc: BotContext, account: int, name: str
+) -> None:
+    """The account a replacement code moved someone away from is told (if it still can be)."""
+    log.warning("owner %s moved from Telegram id %s to another account", name, account)
+    try:
+        await context.bot.send_message(account, replies.text("replaced", bc.locale, name=name))
+    except TelegramError as exc:
+        log.info("could not tell the replaced account %s: %s", account, exc)
 
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -107,26 +170,46 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def drill(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A status button: the same answer for another code or page, in the same message."""
+    """A status button: the same answer for another code or page, in the same message.
+
+    Every press is answered (Telegram shows a spinner until it is): an alert for an
+    unregistered person, «este botón ya no vale» for stale, forged or malformed data. A
+    second press of the same button (Telegram: "message is not modified") changes nothing.
+    """
     bc, query = ctx(context), update.callback_query
     if query is None:
         return
-    parsed = replies.parse_data(query.data or "")
     person = await answers_viewer(bc, query.from_user.id)
-    if parsed is None or person is None:
+    if person is None:
         await query.answer(replies.text("unregistered", bc.locale)[:200], show_alert=True)
         return
+    parsed = replies.parse_data(query.data or "")
+    if parsed is None:
+        await query.answer(replies.text("stale_button", bc.locale), show_alert=True)
+        return
     code, period, page = parsed
-    found = await asyncio.to_thread(
-        answers.status_for, bc.engine, bc.programme_id, person,
-        code=code or ("INM" if person.sees_everything else None), period=period, as_of=bc.today(),
-    )  # fmt: skip
+    try:
+        found = await asyncio.to_thread(
+            answers.status_for, bc.engine, bc.programme_id, person,
+            code=code or ("INM" if person.sees_everything else None), period=period,
+            as_of=bc.today(),
+        )  # fmt: skip
+    except (SemaforoError, PeriodError):
+        # The bot made this button, so a code or period it cannot answer now is stale (the
+        # catalogue or the person's units changed) or forged: the same words for both.
+        await query.answer(replies.text("stale_button", bc.locale), show_alert=True)
+        return
     answer = found[0]
     reply = replies.status_reply(
         answer, parent=_parent(answer, person, answer.node.code), page=page, locale=bc.locale
     )
     await query.answer()
-    await query.edit_message_text(reply.text, reply_markup=_keyboard(reply))
+    try:
+        await query.edit_message_text(reply.text, reply_markup=_keyboard(reply))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+        # a double tap: the message already shows this answer
 
 
 async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -143,15 +226,16 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def ranking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`/semaforo [PERIOD]`: every unit the person may see, ranked and coloured."""
+    """`/semaforo [CODE] [PERIOD]`: every unit the person may see (under CODE), ranked."""
     bc, message = ctx(context), update.effective_message
     person = await _viewer(update, bc)
     if person is None or message is None:
         return
-    period = at_most_one(context.args or [], "semaforo")
+    code, period = code_and_period(context.args or [], "semaforo")
     found = await asyncio.to_thread(
-        answers.ranking_for, bc.engine, bc.programme_id, person, period=period, as_of=bc.today()
-    )
+        answers.ranking_for, bc.engine, bc.programme_id, person, period=period,
+        as_of=bc.today(), code=code,
+    )  # fmt: skip
     await _reply_long(message, replies.ranking_text(found, bc.locale))
 
 
@@ -200,16 +284,26 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("chat %s blocked the bot; owner marked unreachable: %s", chat.id, marked)
         return
     if isinstance(error, SemaforoError | PeriodError):
-        text = str(error)
-        text = text[:1].upper() + text[1:]
+        text = _sentence(str(error))
     else:
         log.error("error handling an update: %s", error, exc_info=error)
         text = replies.text("apology", bc.locale)
+    query = update.callback_query if isinstance(update, Update) else None
+    if query is not None:  # a button: answer the press, never post into the chat
+        try:
+            await query.answer(text[:200], show_alert=True)
+        except TelegramError as exc:  # answered already, or too old
+            log.info("could not answer a button press: %s", exc)
+        return
     if message is not None:
         try:
             await message.reply_text(text)
         except TelegramError as exc:
             log.warning("could not tell chat %s about an error: %s", chat.id if chat else "?", exc)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _parent(answer: service.StatusAnswer, person: Viewer, code: str) -> str | None:
@@ -235,9 +329,11 @@ HELP = {
         "Semáforo del Programa Anual de Trabajo\n\n"
         "/status — cómo van sus unidades en lo que va del año\n"
         "/status 2.3 — una unidad o un indicador (p. ej. 2.3.1)\n"
-        "/status 2.3 mar — un mes (mar, marzo, 2019-03), un trimestre (T1) o el año (2019)\n"
+        "/status 2.3 mar — un mes (mar, marzo 2019, 03/2019), un trimestre (T1, primer "
+        "trimestre) o el año (2019); sin periodo, lo que va del año hasta el último mes "
+        "cerrado. Un número solo es un código: 2 es la unidad 2, no febrero.\n"
         "/pendientes — qué falta capturar, de quién y hasta cuándo\n"
-        "/semaforo — todas sus unidades, de la mejor a la peor\n"
+        "/semaforo — todas sus unidades, de la mejor a la peor (/semaforo 2 T1: las de la 2)\n"
         "/grafica 2.3.1 — gráfica mensual del cumplimiento contra la meta\n\n"
         "Colores: 🟢 verde (95 % o más), 🟡 amarillo (70 a 94.9 %), 🔴 rojo (menos de 70 %), "
         "🔵 excedido (116 % o más), ⏳ pendiente (aún en plazo), ❗ falta (plazo vencido), "
@@ -248,9 +344,11 @@ HELP = {
         "Traffic lights of the annual work programme\n\n"
         "/status — how your units stand so far this year\n"
         "/status 2.3 — one unit or indicator (e.g. 2.3.1)\n"
-        "/status 2.3 mar — a month (mar, 2019-03), a quarter (T1) or the year (2019)\n"
+        "/status 2.3 mar — a month (mar, marzo 2019, 03/2019), a quarter (T1, primer "
+        "trimestre) or the year (2019); with no period, the year to date through the last "
+        "closed month. A bare number is a code: 2 is unit 2, not February.\n"
         "/pendientes — what is still to be captured, by whom and by when\n"
-        "/semaforo — all your units, best first\n"
+        "/semaforo — all your units, best first (/semaforo 2 T1: those of unit 2)\n"
         "/grafica 2.3.1 — monthly compliance against the target, as a chart\n\n"
         "Colours: 🟢 green (95% or more), 🟡 yellow (70 to 94.9%), 🔴 red (under 70%), "
         "🔵 exceeded (116% or more), ⏳ pending (deadline not passed), ❗ missing (deadline "

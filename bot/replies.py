@@ -54,6 +54,19 @@ _TEXT = {
         "less_pages": "◀ anteriores",
         "too_many_args": "Demasiados datos. Uso: {usage}",
         "not_a_command": "No entendí. Escriba /ayuda para ver qué puede preguntar.",
+        "private_only": "Por seguridad, este bot responde solo en un chat privado: {link}",
+        "private_only_alert": "Este bot responde solo en un chat privado.",
+        "stale_button": "Este botón ya no vale. Pida de nuevo /status.",
+        "other_person": "Esta cuenta de Telegram ya está registrada como {name}; el código es de "
+        "otra persona y no se usó. Si hay un error, avise a la Dirección de Planeación.",
+        "bound_elsewhere": "Ese código es de una persona que ya tiene registrada otra cuenta de "
+        "Telegram, y no se usó. Si cambió de cuenta, pida a la Dirección de Planeación un código "
+        "de reemplazo.",
+        "throttled": "Demasiados intentos con códigos que no valen. Podrá intentarlo de nuevo "
+        "después de las {time} del {date}.",
+        "replaced": "Su registro como {name} pasó a otra cuenta de Telegram con un código de "
+        "reemplazo, y esta cuenta ya no recibe información. Si usted no lo pidió, avise de "
+        "inmediato a la Dirección de Planeación.",
     },
     "en": {
         "unregistered": (
@@ -81,6 +94,19 @@ _TEXT = {
         "less_pages": "◀ previous",
         "too_many_args": "Too many words. Usage: {usage}",
         "not_a_command": "I did not understand. Send /ayuda to see what you can ask.",
+        "private_only": "For safety, this bot answers only in a private chat: {link}",
+        "private_only_alert": "This bot answers only in a private chat.",
+        "stale_button": "This button is no longer valid. Send /status again.",
+        "other_person": "This Telegram account is already registered as {name}; the code is "
+        "someone else's and was not used. If this is a mistake, tell the planning area.",
+        "bound_elsewhere": "That code belongs to a person who already registered another Telegram "
+        "account, and it was not used. If you changed accounts, ask the planning area for a "
+        "replacement code.",
+        "throttled": "Too many attempts with codes that are not valid. You may try again after "
+        "{time} on {date}.",
+        "replaced": "Your registration as {name} moved to another Telegram account with a "
+        "replacement code, and this account no longer receives information. If you did not ask "
+        "for it, tell the planning area at once.",
     },
 }
 
@@ -103,7 +129,10 @@ def status_reply(
     answer: StatusAnswer, *, parent: str | None, page: int = 0, locale: str = "es"
 ) -> Reply:
     """The status text with buttons to each child (paged) and one to go up."""
-    body = status_text(answer.node, period=answer.period, as_of=answer.as_of, locale=locale)
+    body = status_text(
+        answer.node, period=answer.period, as_of=answer.as_of, locale=locale,
+        coverage=answer.coverage, modifications=answer.modifications,
+    )  # fmt: skip
     period = answer.period.label
     children = [
         c for c in answer.node.children if c.code and not (c.office and c.level == "indicator")
@@ -158,8 +187,9 @@ def ranking_text(ranking: Ranking, locale: str = "es") -> str:
     if not ranking.units:
         return text("nothing", locale)
     head = text(
-        "ranking_head", locale, period=period_text(ranking.period, locale), as_of=ranking.as_of
-    )
+        "ranking_head", locale, period=period_text(ranking.period, locale, ranking.coverage),
+        as_of=ranking.as_of,
+    )  # fmt: skip
     lines = [head]
     lines.extend(
         f"{i}. {badge(node, locale)}  {label(node, locale)}"
@@ -173,19 +203,25 @@ def chart_caption(node: Result, year: int, locale: str = "es") -> str:
     return _fit(f"{badge(node, locale)}  {label(node, locale)} · {year}", limit=1024)
 
 
+def units(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units (an emoji such as 🟢 is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def split(message: str, limit: int = LIMIT) -> list[str]:
     """Cut a long text into messages Telegram accepts, at line breaks where possible."""
     parts: list[str] = []
     current = ""
     for line in message.split("\n"):
-        while len(line) > limit:  # a single line longer than a message: cut it hard
+        while units(line) > limit:  # a single line longer than a message: cut it hard
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
+            head = _head(line, limit)
+            parts.append(head)
+            line = line[len(head) :]
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if units(candidate) > limit:
             parts.append(current)
             current = line
         else:
@@ -195,9 +231,20 @@ def split(message: str, limit: int = LIMIT) -> list[str]:
     return parts
 
 
+def _head(line: str, limit: int) -> str:
+    """The longest start of `line` within `limit` units, never cutting a character in two."""
+    head, size = [], 0
+    for char in line:
+        size += units(char)
+        if size > limit:
+            break
+        head.append(char)
+    return "".join(head)
+
+
 def _fit(message: str, limit: int = LIMIT) -> str:
     """One message's worth: the text, or its first part with a mark that it goes on."""
-    if len(message) <= limit:
+    if units(message) <= limit:
         return message
     return split(message, limit - 2)[0] + "\n…"
 

@@ -7,13 +7,17 @@ import logging
 from typing import Protocol
 
 from telegram import Bot
-from telegram.error import Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter
 
 log = logging.getLogger("semaforo.reminders")
 
+NO_CHAT = "chat not found"
+"""Telegram's 400 for a person who never opened the bot (PTB: BadRequest("Chat not found"))."""
+
 
 class Unreachable(Exception):
-    """The person blocked the bot or deleted their account (Telegram answered 403)."""
+    """The person blocked the bot or deleted their account (Telegram answered 403), or never
+    opened a chat with it (400 "chat not found"): sending again would not reach them."""
 
 
 class Notifier(Protocol):
@@ -35,7 +39,8 @@ class TelegramNotifier:
         self._last: dict[int, float] = {}
 
     async def send(self, chat_id: int, text: str) -> int:
-        """Send, respecting the per-chat pace; retry after `retry_after` on a 429."""
+        """Send, respecting the per-chat pace; retry after `retry_after` on a 429; Unreachable
+        for a 403 or a chat Telegram does not know."""
         loop = asyncio.get_running_loop()
         wait = self._last.get(chat_id, -1e9) + self.per_chat_interval - loop.time()
         if wait > 0:
@@ -45,6 +50,10 @@ class TelegramNotifier:
                 message = await self.bot.send_message(chat_id, text)
             except Forbidden as exc:
                 raise Unreachable(str(exc)) from exc
+            except BadRequest as exc:
+                if NO_CHAT in exc.message.lower():
+                    raise Unreachable(str(exc)) from exc
+                raise
             except RetryAfter as exc:
                 self.too_many_requests += 1
                 if attempt == self.max_waits:

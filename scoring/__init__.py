@@ -4,7 +4,18 @@ Imports only the standard library and this package, so it can be reasoned about 
 without a database, a workbook or a bot.
 """
 
-from scoring.engine import INSTITUTION, Gap, Result, code_key, evaluate, period_figures
+from scoring.engine import (
+    INSTITUTION,
+    Coverage,
+    Gap,
+    Result,
+    closed_months,
+    code_key,
+    coverage,
+    evaluate,
+    last_closed_month,
+    period_figures,
+)
 from scoring.model import (
     MONTH_KEYS,
     Accumulation,
@@ -29,6 +40,7 @@ __all__ = [
     "Capture",
     "Catalogue",
     "Colour",
+    "Coverage",
     "Direction",
     "Gap",
     "Indicator",
@@ -42,10 +54,13 @@ __all__ = [
     "UnitKind",
     "achieved_figure",
     "capped",
+    "closed_months",
     "code_key",
     "colour_of",
     "compliance",
+    "coverage",
     "evaluate",
+    "last_closed_month",
     "parse_period",
     "period_figures",
 ]

@@ -73,6 +73,47 @@ class _Question:
     period: Period
     as_of: dt.date
     deadlines: Mapping[int, dt.date]
+    closed: frozenset[int]
+    """The period's months whose capture deadline has passed (rule 4)."""
+
+
+def closed_months(
+    period: Period, *, as_of: dt.date, deadlines: Mapping[int, dt.date]
+) -> tuple[int, ...]:
+    """Rule 4: the months of the period that are closed at `as_of` (their deadline passed)."""
+    return tuple(m for m in period.months if as_of > deadlines[m])
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of a period counts at a moment (rule 4): its closed months, and the month now
+    in capture with its deadline. A period of several months reaching past its last closed
+    month is partial."""
+
+    period: Period
+    closed: tuple[int, ...]
+    open_month: int | None = None
+    open_deadline: dt.date | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Several months, not all of them closed."""
+        return not self.period.is_single_month and self.period.last not in self.closed
+
+
+def coverage(period: Period, *, as_of: dt.date, deadlines: Mapping[int, dt.date]) -> Coverage:
+    """The period's closed months at `as_of`, and its earliest begun month still in capture."""
+    closed = closed_months(period, as_of=as_of, deadlines=deadlines)
+    running = [m for m in period.months if m not in closed and dt.date(period.year, m, 1) <= as_of]
+    if not running:
+        return Coverage(period, closed)
+    return Coverage(period, closed, running[0], deadlines[running[0]])
+
+
+def last_closed_month(year: int, *, as_of: dt.date, deadlines: Mapping[int, dt.date]) -> int:
+    """The last month of `year` closed at `as_of`; 0 when none is closed yet."""
+    closed = closed_months(Period.whole_year(year), as_of=as_of, deadlines=deadlines)
+    return closed[-1] if closed else 0
 
 
 def evaluate(
@@ -89,7 +130,8 @@ def evaluate(
     last day on which an empty due month is still pending (rule 6).
     """
     by_key = {(c.indicator, c.office, c.month): c for c in captures}
-    question = _Question(catalogue, by_key, period, as_of, deadlines)
+    closed = frozenset(closed_months(period, as_of=as_of, deadlines=deadlines))
+    question = _Question(catalogue, by_key, period, as_of, deadlines, closed)
     tops = sorted(
         (u for u in catalogue.units if u.parent is None),
         key=lambda u: (u.kind is UnitKind.OFFICE_BRANCH, code_key(u.code)),
@@ -203,10 +245,18 @@ def _indicator_result(q: _Question, indicator: Indicator, *, office: str = "") -
     if base.missing:
         base.colour = Colour.MISSING
         return base
-    if base.pending:
+    # Rule 4: several months are scored over their closed months only; one month (rule 3)
+    # scores what is captured, open or not.
+    counted = captured if q.period.is_single_month else {
+        m: c for m, c in captured.items() if m in q.closed
+    }  # fmt: skip
+    if not counted:
+        # Pending for the period: what is captured so far is shown beside it, unscored.
         base.colour = Colour.PENDING
+        if captured:
+            base.achieved, base.programmed = period_figures(indicator, plan, captured)
         return base
-    achieved, programmed = period_figures(indicator, plan, captured)
+    achieved, programmed = period_figures(indicator, plan, counted)
     base.achieved, base.programmed = achieved, programmed
     if achieved is not None and programmed is not None:
         base.score = compliance(

@@ -4,6 +4,7 @@ Rooms by capability: `store/` (the database), `catalogue/` (programme files and 
 `people/` (owners and who may see what), `reminders/` (plan, ledger, words). Beside them, one
 module each: `settings`, `errors`, `values` (numbers as people type them), `codes`, `calendar`
 (business days and deadlines), `captures_csv`, `formatting` (what a person reads), `logs`,
-`service` (load a catalogue, import captures, tell a status), `answers` (what a registered person
-may ask, with the access check) and `chart` (`/grafica`).
+`targets` (approved and modified targets), `service` (load a catalogue, import captures, modify
+a target, tell a status), `answers` (what a registered person may ask, with the access check)
+and `chart` (`/grafica`).
 """

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from scoring import Gap, Period, Result
+from scoring import Coverage, Gap, Period, Result
 from semaforo import service
 from semaforo.catalogue.files import StoredProgramme
 from semaforo.codes import nearest_codes, normalise_code
@@ -133,8 +133,12 @@ def pending_for(
     code: str | None,
     as_of: dt.date | None = None,
 ) -> PendingAnswer:
-    """The missing and pending captures under a code (or the person's units), per owner."""
-    answers = status_for(engine, programme_id, person, code=code, period=None, as_of=as_of)
+    """The missing and pending captures under a code (or the person's units), per owner.
+
+    Over the year to date through the month of `as_of`, open months included: what is still in
+    capture is what people need to see here (the default period stops at the last closed one).
+    """
+    answers = status_for(engine, programme_id, person, code=code, period="ytd", as_of=as_of)
     stored = answers[0].programme
     people = owners.list_owners(engine, programme_id)
     by_owner: dict[str | None, list[Gap]] = {}
@@ -161,6 +165,7 @@ class Ranking:
     period: Period
     as_of: dt.date
     units: tuple[Result, ...]
+    coverage: Coverage | None = None
 
 
 def ranking_for(
@@ -170,9 +175,14 @@ def ranking_for(
     *,
     period: str | None,
     as_of: dt.date | None = None,
+    code: str | None = None,
 ) -> Ranking:
-    """The units the person may see, ranked by score (those without one last)."""
-    answer = service.status(engine, programme_id, period=period, as_of=as_of)
+    """The units the person may see (under `code`, when given), ranked by score (those
+    without one last)."""
+    wanted = None
+    if code:
+        wanted = check_reach(service.programme(engine, programme_id), person, code)
+    answer = service.status(engine, programme_id, code=wanted, period=period, as_of=as_of)
     cat = answer.programme.catalogue
     units = [
         n for n in answer.node.walk()
@@ -180,7 +190,9 @@ def ranking_for(
         and may_see(cat, n.code, visible=person.visible)
     ]  # fmt: skip
     units.sort(key=lambda n: (n.score is None, -(n.score or 0.0)))
-    return Ranking(period=answer.period, as_of=answer.as_of, units=tuple(units))
+    return Ranking(
+        period=answer.period, as_of=answer.as_of, units=tuple(units), coverage=answer.coverage
+    )
 
 
 def _is_below(stored: StoredProgramme, code: str, ancestor: str) -> bool:

@@ -121,6 +121,7 @@ _MARK = {  # markers, strong enough to read on their band
     Colour.GREEN: "#2e7d32", Colour.EXCEEDED: "#1565c0",
 }  # fmt: skip
 _GREY = "#6b6b6b"
+_OPEN_FLOOR, _OPEN_Y, _OPEN_FILL = -16.0, -8.0, "#eeeeee"
 _LABEL_BOX = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75}
 _CEILING = 200.0  # above this, a point is drawn at the top with its value written on it
 
@@ -167,8 +168,11 @@ def _title(series: ChartSeries) -> str:
 def _frame(ax: Axes, series: ChartSeries, top: float, w: dict[object, str], locale: str) -> None:
     """Axes, month ticks and the four half-open bands, each named at the right edge."""
     th = series.thresholds
+    # Below 0, a neutral strip for months with no number yet (open or future): a pending month
+    # is never drawn inside the red band as if it were a 0.
+    ax.axhspan(_OPEN_FLOOR, 0, color=_OPEN_FILL, linewidth=0, zorder=0)
     spans = [
-        (Colour.RED, -8.0, th.yellow), (Colour.YELLOW, th.yellow, th.green),
+        (Colour.RED, 0.0, th.yellow), (Colour.YELLOW, th.yellow, th.green),
         (Colour.GREEN, th.green, th.exceeded), (Colour.EXCEEDED, th.exceeded, top),
     ]  # fmt: skip
     for colour, low, high in spans:
@@ -179,7 +183,7 @@ def _frame(ax: Axes, series: ChartSeries, top: float, w: dict[object, str], loca
             ax.text(12.45, middle, w[colour], ha="right", va="center", fontsize=8,
                     color=_MARK[colour], alpha=0.8)  # fmt: skip
     ax.set_xlim(0.5, 12.5)
-    ax.set_ylim(-8, top)
+    ax.set_ylim(_OPEN_FLOOR, top)
     ax.set_xticks(range(1, 13), labels=list(_MONTHS.get(locale, MONTH_KEYS)))
     ax.set_ylabel(_TEXTS.get(locale, _TEXTS["es"])["y"])
     ax.tick_params(labelsize=9)
@@ -189,7 +193,8 @@ def _frame(ax: Axes, series: ChartSeries, top: float, w: dict[object, str], loca
 def _points(
     ax: Axes, series: ChartSeries, top: float, w: dict[object, str]
 ) -> list[tuple[Line2D, str]]:
-    """Scores as a line with coloured markers; missing as ✕ at 0, pending hollow at 0."""
+    """Scores as a line with coloured markers; missing as ✕ at 0 (it counts as 0); pending
+    (open or future) hollow in the neutral strip below 0."""
     for run in _runs(series.points):  # not-due months are skipped, gaps break the line
         ys = [_shown(p, top) for p in run]
         ax.plot([p.month for p in run], ys, color="#455a64", linewidth=1.6, zorder=3)
@@ -213,7 +218,8 @@ def _points(
     for state, style in states.items():
         months = [p.month for p in series.points if p.colour is state]
         if months:
-            (marks,) = ax.plot(months, [0] * len(months), linestyle="none", zorder=4, **style)
+            y = 0.0 if state is Colour.MISSING else _OPEN_Y
+            (marks,) = ax.plot(months, [y] * len(months), linestyle="none", zorder=4, **style)
             extra.append((marks, w[state]))
     return extra
 

@@ -21,5 +21,15 @@ class CatalogueNotValid(SemaforoError):
     """A catalogue whose check found errors; nothing was loaded."""
 
 
+class Unavailable(SemaforoError):
+    """A service the command needs (Telegram, Google) could not be reached; nothing was done,
+    and trying again later is the remedy (the CLI exits 1, not 2)."""
+
+
 class NotConfigured(SemaforoError):
     """A setting the command cannot do without (the bot's token for `run` and `remind`)."""
+
+
+class TargetNotModified(SemaforoError):
+    """A modification of an approved target that cannot be made (no approved target that month,
+    no reason, nothing that changes); the message says why and what to do."""

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 
 from scoring import MONTH_KEYS, Catalogue, Kind, MonthPlan, Thresholds
 from semaforo.people.access import EMAIL, TELEGRAM_USERNAME
+from semaforo.targets import TargetBook
 from semaforo.values import Number, parse_number
 from sheets_sync import layout
 from sheets_sync.cells import CellIssue, column_letter
 from sheets_sync.headers import fold, header_columns
+from sheets_sync.target_edits import RowPlace, review_row
 from sheets_sync.workbook import TabSnapshot
 
 ROLES = {
@@ -30,6 +32,17 @@ class CatalogueEdits:
     thresholds: dict[str, Thresholds | None] = field(default_factory=dict)
     kinds: dict[str, Kind] = field(default_factory=dict)
     """Office indicators' kind, which the source document does not give."""
+    reasons: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(indicator, office) -> the row's «Motivo de la modificación», for its modified months."""
+
+    def forget(self, key: tuple[str, str]) -> None:
+        """Leave a row as it was (repeated, or a modification refused)."""
+        code, office = key
+        self.plans.pop(key, None)
+        self.reasons.pop(key, None)
+        if not office:
+            self.thresholds.pop(code, None)
+            self.kinds.pop(code, None)
 
     def applied_to(self, catalogue: Catalogue) -> Catalogue:
         """The catalogue as these edits leave it, so the capture tabs of the same sync are read
@@ -55,9 +68,15 @@ class CatalogueEdits:
 
 
 def parse_catalogue_tab(
-    tab: TabSnapshot, catalogue: Catalogue, issues: list[CellIssue], problems: list[str]
+    tab: TabSnapshot,
+    catalogue: Catalogue,
+    issues: list[CellIssue],
+    problems: list[str],
+    targets: TargetBook | None = None,
 ) -> CatalogueEdits | None:
-    """Targets, weights and thresholds as the planning area left them."""
+    """Targets, weights and thresholds as the planning area left them; a row that changes an
+    approved month without a (new) reason is rejected whole (`targets`: the modifications so
+    far, for the approved months no longer due and the reasons already used)."""
     located = header_columns(tab, layout.CATALOGUE_HEADERS)
     if located is None:
         problems.append(f"pestaña «{tab.title}»: no se encontró el encabezado «Código»; no se leyó")
@@ -71,6 +90,7 @@ def parse_catalogue_tab(
         problems.append(f"pestaña «{tab.title}»: faltan columnas de meta o ponderación; no se leyó")
         return None
     edits = CatalogueEdits()
+    read: dict[tuple[str, str], _Row] = {}
     offices = {u.code for u in catalogue.offices()}
     first: dict[tuple[str, str], int] = {}
     repeated: set[tuple[str, str]] = set()
@@ -101,15 +121,28 @@ def parse_catalogue_tab(
         except _BadCell:
             continue
         edits.plans[(code, office)] = plan
+        edits.reasons[(code, office)] = row.text(cols.get(layout.REASON_HEADER))
+        read[(code, office)] = row
         edits.thresholds[code] = thresholds
         kind = _KINDS.get(row.text(cols.get("Tipo")).lower())
         if indicator.office_indicator and kind is not None:
             edits.kinds[code] = kind
-    for code, office in repeated:
-        edits.plans.pop((code, office), None)
-        if not office:
-            edits.thresholds.pop(code, None)
-            edits.kinds.pop(code, None)
+    for key in repeated:
+        edits.forget(key)
+    for key, row in read.items():
+        if key not in edits.plans:
+            continue
+        review = review_row(
+            key, edits.plans[key], edits.reasons[key], catalogue=catalogue,
+            targets=targets or TargetBook(),
+            place=RowPlace(tab.title, row.number, row.cells, month_cols,
+                           cols.get(layout.REASON_HEADER)),
+        )  # fmt: skip
+        issues.extend(review.issues)
+        if review.refused:
+            edits.forget(key)
+        else:
+            edits.plans[key] = review.plan
     return edits
 
 
@@ -188,15 +221,24 @@ def parse_owners_tab(
     header, cols = located
     units = {u.code for u in catalogue.units}
     owners: list[layout.OwnerLine] = []
+    accounts: dict[str, int] = {}  # one Telegram account is one person: the row that has it
     for r, cells in enumerate(tab.rows[header + 1 :], start=header + 2):
         row = _Row(tab.title, r, cells, issues)
         values = {h: row.text(cols.get(h)) for h in layout.OWNER_HEADERS}
         if not values["Nombre"]:
             continue
         problem = _owner_problem(values, units)
+        account = values["Telegram"].lower()
+        if problem is None and account in accounts:
+            problem = (
+                "Telegram",
+                f"esa cuenta ya está en la fila {accounts[account]}: es una persona",
+            )
         if problem:
             row.reject(cols.get(problem[0]), values[problem[0]], problem[1])
             continue
+        if account:
+            accounts[account] = r
         owners.append(layout.OwnerLine(
             values["Nombre"], values["Correo"], values["Telegram"],
             ROLES[fold(values["Rol"])], values["Unidades"],

@@ -28,8 +28,17 @@ CATALOGUE_FIXED = (
     "Código", "Oficina", "Unidad", "Indicador", "Tipo", "Sentido", "Meta anual",
     "Ponderación anual", "Umbral amarillo", "Umbral verde", "Umbral excedido",
 )  # fmt: skip
-CATALOGUE_HEADERS = CATALOGUE_FIXED + tuple(
-    f"{m.capitalize()} {part}" for m in MONTH_KEYS for part in ("meta", "pond.")
+REASON_HEADER = "Motivo de la modificación"
+"""Why the row's approved targets or weights changed (sheets_sync.target_edits)."""
+REASON_NOTE = (
+    "Al cambiar la meta o la ponderación de un mes ya aprobado (o dejarlo sin meta), escriba "
+    "aquí por qué: sin motivo la fila no se aplica. La meta aprobada se conserva y el cambio "
+    "queda en el historial. Poner meta a un mes que no tenía es aprobarla: no pide motivo."
+)
+CATALOGUE_HEADERS = (
+    CATALOGUE_FIXED
+    + tuple(f"{m.capitalize()} {part}" for m in MONTH_KEYS for part in ("meta", "pond."))
+    + (REASON_HEADER,)
 )
 OWNER_HEADERS = ("Nombre", "Correo", "Telegram", "Rol", "Unidades")
 NOT_DUE = "no programado"
@@ -179,8 +188,15 @@ def _protections(
     return tuple(protections)
 
 
-def catalogue_tab(catalogue: Catalogue, *, title: str = "Catálogo") -> TabLayout:
-    """The planning area's tab: targets, weights and thresholds of every indicator."""
+def catalogue_tab(
+    catalogue: Catalogue,
+    *,
+    title: str = "Catálogo",
+    reasons: Mapping[tuple[str, str], str] | None = None,
+) -> TabLayout:
+    """The planning area's tab: targets and weights in force, thresholds of every indicator,
+    and each row's last reason of modification (`reasons`, by (indicator, office))."""
+    reasons = reasons or {}
     rows: list[tuple[Stored, ...]] = [
         (catalogue_marker(catalogue.programme),),
         CATALOGUE_HEADERS,
@@ -194,9 +210,9 @@ def catalogue_tab(catalogue: Catalogue, *, title: str = "Catálogo") -> TabLayou
     for ind in sorted(
         (i for i in catalogue.indicators if not i.office_indicator), key=lambda i: code_key(i.code)
     ):
-        rows.append(_catalogue_row(ind, "", ind.months))
+        rows.append((*_catalogue_row(ind, "", ind.months), reasons.get((ind.code, ""), "")))
     for ind, office, months in office_rows:
-        rows.append(_catalogue_row(ind, office, months))
+        rows.append((*_catalogue_row(ind, office, months), reasons.get((ind.code, office), "")))
     last = len(rows)
     return TabLayout(
         title=title,
@@ -208,8 +224,9 @@ def catalogue_tab(catalogue: Catalogue, *, title: str = "Catálogo") -> TabLayou
             (CellRange(2, last, 0, 4), Fill.INFO),
             (CellRange(2, last, 4, len(CATALOGUE_HEADERS)), Fill.INPUT),
         ),
-        number_cells=(CellRange(2, last, 6, len(CATALOGUE_HEADERS)),),
-        column_widths=(80, 60, 60, 320),
+        number_cells=(CellRange(2, last, 6, len(CATALOGUE_HEADERS) - 1),),
+        column_widths=(80, 60, 60, 320, *(0,) * (len(CATALOGUE_HEADERS) - 5), 320),
+        notes={(1, len(CATALOGUE_HEADERS) - 1): REASON_NOTE},
         spare_rows=300,
     )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from scoring import Catalogue
 from semaforo.captures_csv import CaptureRow
+from semaforo.targets import TargetBook
 from sheets_sync import layout
 from sheets_sync.catalogue_tab import CatalogueEdits, parse_catalogue_tab, parse_owners_tab
 from sheets_sync.cells import CellIssue, RowCells, RowRejected, column_letter, read_figures
@@ -110,8 +111,11 @@ def _kind_by_marker(marker: str, catalogue: Catalogue) -> str | None:
     return None
 
 
-def parse_workbook(snapshot: WorkbookSnapshot, catalogue: Catalogue) -> ParsedWorkbook:
-    """Read every tab the layout defines; never raises for what people typed."""
+def parse_workbook(
+    snapshot: WorkbookSnapshot, catalogue: Catalogue, targets: TargetBook | None = None
+) -> ParsedWorkbook:
+    """Read every tab the layout defines; never raises for what people typed. `targets`: the
+    modifications of approved targets so far, which the «Catálogo» tab's rule needs."""
     result = ParsedWorkbook()
     result.cells_read = sum(1 for t in snapshot.tabs for row in t.rows for c in row if c.strip())
     claimed = claim_tabs(snapshot, catalogue)
@@ -119,7 +123,9 @@ def parse_workbook(snapshot: WorkbookSnapshot, catalogue: Catalogue) -> ParsedWo
     for why in claimed.conflicts.values():
         result.problems.append(f"{why}; no se leyó y nada de eso cambió")
     if (tab := tabs.get("catalogue")) is not None:
-        result.catalogue = parse_catalogue_tab(tab, catalogue, result.issues, result.problems)
+        result.catalogue = parse_catalogue_tab(
+            tab, catalogue, result.issues, result.problems, targets
+        )
     elif "catalogue" not in claimed.conflicts:
         result.problems.append("no se encontró la pestaña «Catálogo»")
     # Captures are read against the catalogue as this same sync leaves it.

@@ -144,7 +144,7 @@ def _sync_locked(
     try:
         snapshot = snapshot or workbook.read()
         report.requests = snapshot.requests
-        parsed = parse_workbook(snapshot, stored.catalogue)
+        parsed = parse_workbook(snapshot, stored.catalogue, stored.targets)
         report.cells_read, report.issues, report.problems = (
             parsed.cells_read, parsed.issues, parsed.problems,
         )  # fmt: skip
@@ -194,7 +194,8 @@ def _apply(
 ) -> None:
     if parsed.catalogue is not None:
         report.catalogue_changes = programmes.apply_plans(
-            session=session, programme_id=programme_id, plans=parsed.catalogue.plans
+            session=session, programme_id=programme_id, plans=parsed.catalogue.plans,
+            reasons=parsed.catalogue.reasons, source=source, at=seen,
         ) + programmes.apply_indicator_settings(
             session=session, programme_id=programme_id,
             thresholds=parsed.catalogue.thresholds, kinds=parsed.catalogue.kinds,
@@ -298,12 +299,15 @@ def _layouts(
     engine: Engine, programme_id: str, tabs: dict[str, TabSnapshot], step: Progress
 ) -> list[TabLayout]:
     """Every tab the product owns, from the database, keeping what people typed and added."""
-    catalogue = service.programme(engine, programme_id).catalogue
+    stored = service.programme(engine, programme_id)
+    catalogue = stored.catalogue
     with transaction(engine) as session:
         db_rows = captures.export_captures(session=session, programme_id=programme_id)
         owners = roster.owners_with_units(session=session, programme_id=programme_id)
+    reasons = {(c.indicator, c.office): c.reason for c in stored.targets.changes}  # the last
     layouts = [
-        _keeping(layout.catalogue_tab(catalogue, title=_title(tabs, "catalogue", "Catálogo")),
+        _keeping(layout.catalogue_tab(catalogue, title=_title(tabs, "catalogue", "Catálogo"),
+                                      reasons=reasons),
                  tabs.get("catalogue"), layout.CATALOGUE_HEADERS, ("Código", "Oficina")),
         _keeping(layout.owners_tab(programme_id, _owner_lines(owners),
                                    title=_title(tabs, "owners", "Responsables")),

@@ -162,6 +162,8 @@ class Reminder:
     units: tuple[UnitCount, ...] = ()
     deadline: dt.date | None = None
     """The month's capture deadline (for digests, which list units rather than items)."""
+    unreachable: tuple[str, ...] = ()
+    """Digests: the people reminders cannot reach («Sin contacto»), by name."""
 
     @property
     def key(self) -> tuple[int, str, str]:
@@ -189,11 +191,12 @@ def plan(
         tree = ytd_tree or month_tree
         units = _completeness(tree.children)
         return [
-            Reminder(o, moment.kind, moment.period, moment.month, units=units)
+            Reminder(o, moment.kind, moment.period, moment.month, units=units,
+                     unreachable=out_of_reach(owners))
             for o in reachable if o.role == "planning"
         ]  # fmt: skip
     if moment.kind is Kind.DIRECTOR_DIGEST:
-        return _director_digests(moment, month_tree, reachable)
+        return _director_digests(moment, month_tree, owners, catalogue)
     gaps = month_tree.missing if moment.kind is Kind.OVERDUE else [
         *month_tree.missing, *month_tree.pending]  # fmt: skip
     by_owner: dict[int, list[Item]] = {}
@@ -234,16 +237,39 @@ def _item(gap: Gap, catalogue: Catalogue, links: Links) -> Item:
     )  # fmt: skip
 
 
-def _director_digests(moment: Moment, tree: Result, owners: list[OwnerView]) -> list[Reminder]:
-    """One digest per director: their units (and below) with something missing."""
+def out_of_reach(owners: Iterable[OwnerView]) -> tuple[str, ...]:
+    """The names of the people no reminder reaches: no Telegram account yet, or marked
+    unreachable (they blocked the bot or never opened it)."""
+    return tuple(o.name for o in owners if o.telegram_id is None or o.unreachable)
+
+
+def _director_digests(
+    moment: Moment, tree: Result, owners: list[OwnerView], catalogue: Catalogue
+) -> list[Reminder]:
+    """One digest per director: their units (and below) with something missing, and who of the
+    people of those units cannot be reached."""
     deadline = min((g.deadline for g in tree.missing), default=None)
+    parents = {u.code: u.parent for u in catalogue.units}
     out: list[Reminder] = []
-    for owner in (o for o in owners if o.role == "director"):
+    for owner in (o for o in owners if o.role == "director" and o.telegram_id is not None):
         units = tuple(c for c in _completeness(_units_under(tree, owner.units)) if c.missing)
-        if units:
-            out.append(Reminder(owner, moment.kind, moment.period, moment.month, units=units,
-                                deadline=deadline))  # fmt: skip
+        if not units:
+            continue
+        theirs = [o for o in owners if o.id != owner.id and o.role != "planning"
+                  and any(_within(parents, u, owner.units) for u in o.units)]  # fmt: skip
+        out.append(Reminder(owner, moment.kind, moment.period, moment.month, units=units,
+                            deadline=deadline, unreachable=out_of_reach(theirs)))  # fmt: skip
     return out
+
+
+def _within(parents: Mapping[str, str | None], code: str, roots: Iterable[str]) -> bool:
+    """Whether a unit is one of `roots` or lies below one of them (`parents`: unit → parent)."""
+    current: str | None = code
+    while current is not None:
+        if current in roots:
+            return True
+        current = parents.get(current)
+    return False
 
 
 def _units_under(tree: Result, roots: Iterable[str]) -> list[Result]:

@@ -34,9 +34,9 @@ _HEAD = {
 }
 _WORDS = {
     "es": {"target": "meta", "open": "abrir", "unreachable": "Sin contacto por Telegram "
-           "(bloquearon el bot o no se han registrado)", "missing": "faltan"},
+           "(bloquearon el bot, nunca lo abrieron o no se han registrado)", "missing": "faltan"},
     "en": {"target": "target", "open": "open", "unreachable": "Not reachable on Telegram "
-           "(blocked the bot or never registered)", "missing": "missing"},
+           "(blocked the bot, never opened it or never registered)", "missing": "missing"},
 }  # fmt: skip
 
 
@@ -46,9 +46,8 @@ def reminder_text(
     year: int,
     today: dt.date,
     locale: str = "es",
-    unreachable: tuple[str, ...] = (),
 ) -> str:
-    """The message one owner receives."""
+    """The message one owner receives; a digest ends with the people it cannot reach."""
     lang = locale if locale in _HEAD else "es"
     month = f"{words(lang)['months'][reminder.month - 1]} {year}"
     deadline = min((i.deadline for i in reminder.items), default=reminder.deadline)
@@ -59,8 +58,8 @@ def reminder_text(
     lines = [head, ""]
     lines += [_item_line(i, lang) for i in reminder.items]
     lines += [_unit_line(u, lang) for u in reminder.units]
-    if reminder.kind is Kind.WEEKLY and unreachable:
-        lines += ["", f"{_WORDS[lang]['unreachable']}: {', '.join(unreachable)}"]
+    if reminder.unreachable:
+        lines += ["", f"{_WORDS[lang]['unreachable']}: {', '.join(reminder.unreachable)}"]
     return "\n".join(lines).strip()
 
 

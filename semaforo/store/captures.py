@@ -28,8 +28,13 @@ class ApplyStats:
     unchanged: int = 0
 
 
-def read_captures(*, session: Session, programme_id: str, year: int) -> list[Capture]:
-    """The latest capture of every indicator, office and month of the year, for scoring."""
+def read_captures(
+    *, session: Session, programme_id: str, year: int, known_at: dt.datetime | None = None
+) -> list[Capture]:
+    """The capture of every indicator, office and month of the year, for scoring: the latest,
+    or, with `known_at`, each as it stood at that moment (rebuilt from the history)."""
+    if known_at is not None:
+        return _captures_known_at(session, programme_id, year, known_at)
     rows = session.exec(
         select(models.Capture).where(
             models.Capture.programme_id == programme_id, models.Capture.year == year
@@ -41,6 +46,34 @@ def read_captures(*, session: Session, programme_id: str, year: int) -> list[Cap
             denominator=r.denominator, value=r.value, office=r.office_code,
         )
         for r in rows
+    ]  # fmt: skip
+
+
+def _captures_known_at(
+    session: Session, programme_id: str, year: int, known_at: dt.datetime
+) -> list[Capture]:
+    """The last change seen at or before `known_at` of each capture; a cleared one is gone."""
+    # Stored in UTC (SQLite keeps no offset, so compare in UTC on both databases).
+    known_at = models.aware(known_at).astimezone(dt.UTC)
+    rows = session.exec(
+        select(models.CaptureHistory)
+        .where(
+            models.CaptureHistory.programme_id == programme_id,
+            models.CaptureHistory.year == year,
+            col(models.CaptureHistory.seen_at) <= known_at,
+        )
+        .order_by(col(models.CaptureHistory.seen_at), col(models.CaptureHistory.id))
+    )
+    latest: dict[tuple[str, str, int], models.CaptureHistory] = {}
+    for r in rows:
+        latest[r.indicator_code, r.office_code, r.month] = r
+    return [
+        Capture(
+            indicator=r.indicator_code, month=r.month, numerator=r.numerator,
+            denominator=r.denominator, value=r.value, office=r.office_code,
+        )
+        for r in latest.values()
+        if r.change != "cleared"
     ]  # fmt: skip
 
 

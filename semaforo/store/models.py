@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -78,7 +78,8 @@ class Indicator(SQLModel, table=True):
 
 
 class MonthTarget(SQLModel, table=True):
-    """The programmed target and weight of an indicator in a due month (office '' = all)."""
+    """The approved target and weight of an indicator in a month (office '' = all), and those in
+    force: the same until a modification (`TargetChange`); None when it left the month not due."""
 
     __table_args__ = (UniqueConstraint("programme_id", "indicator_code", "office_code", "month"),)
 
@@ -87,9 +88,32 @@ class MonthTarget(SQLModel, table=True):
     indicator_code: str = Field(max_length=32)
     office_code: str = Field(default="", max_length=32)
     month: int
-    target: float
-    weight: float
+    target: float | None
+    weight: float | None
     share: float | None = None
+    approved_target: float
+    approved_weight: float
+
+
+class TargetChange(SQLModel, table=True):
+    """Append-only: every modification of an approved month's target or weight, with the
+    approved values it keeps, those in force before and after it, the reason, when and the
+    source (`sheet:<workbook>` or `command`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    indicator_code: str = Field(max_length=32, index=True)
+    office_code: str = Field(default="", max_length=32)
+    month: int
+    approved_target: float
+    approved_weight: float
+    target_before: float | None = None
+    weight_before: float | None = None
+    target: float | None = None
+    weight: float | None = None
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    source: str
+    changed_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class Capture(SQLModel, table=True):
@@ -156,7 +180,8 @@ class Owner(SQLModel, table=True):
     programme_id: str = Field(foreign_key="programme.id", index=True)
     name: str
     email: str | None = None
-    telegram_id: int | None = Field(default=None, index=True)
+    # Telegram ids may need more than 32 bits (Bot API docs): BIGINT on PostgreSQL.
+    telegram_id: int | None = Field(default=None, index=True, sa_type=BigInteger)
     telegram_username: str | None = None
     role: str = Field(max_length=12)  # capture | director | planning
     unreachable: bool = False
@@ -189,7 +214,11 @@ class SyncRun(SQLModel, table=True):
 
 
 class Invite(SQLModel, table=True):
-    """A one-time registration code for `/start CODE`; only its hash is stored."""
+    """A one-time registration code for `/start CODE`; only its hash is stored.
+
+    A new code for a person revokes their earlier ones. A code issued with `replaces_account`
+    may move a person who is already registered to another Telegram account.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="owner.id", index=True)
@@ -197,6 +226,18 @@ class Invite(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    replaces_account: bool = False
+
+
+class StartAttempt(SQLModel, table=True):
+    """A `/start CODE` that registered nobody: counted per account to throttle guessing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: str = Field(foreign_key="programme.id", index=True)
+    telegram_id: int = Field(index=True, sa_type=BigInteger)
+    at: dt.datetime = Field(default_factory=utcnow)
+    outcome: str = Field(max_length=24)
 
 
 class Reminder(SQLModel, table=True):

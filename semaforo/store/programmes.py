@@ -1,5 +1,6 @@
 """The programme as stored: its catalogue saved and read back as `scoring` dataclasses,
-its change stamp, and the plans and settings edited in the workbook's «Catálogo» tab.
+its change stamp, and the plans and settings edited in the workbook's «Catálogo» tab or
+modified with `semaforo catalogue modify`.
 
 Every function takes the session of the caller's transaction as a keyword argument.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, delete, select
 
@@ -24,7 +27,9 @@ from scoring import (
     UnitKind,
 )
 from semaforo.catalogue.files import IndicatorText, ProgrammeFile, StoredProgramme
-from semaforo.store import models
+from semaforo.errors import TargetNotModified
+from semaforo.store import models, target_changes
+from semaforo.targets import MonthEdit, TargetBook, TargetChange, month_edits
 
 
 def programme_exists(*, session: Session, programme_id: str) -> bool:
@@ -68,6 +73,7 @@ def save_programme(*, session: Session, programme: ProgrammeFile) -> None:
             session.add(models.MonthTarget(
                 programme_id=pid, indicator_code=ind.code, month=month,
                 target=plan.target, weight=plan.weight, share=plan.share,
+                approved_target=plan.target, approved_weight=plan.weight,
             ))  # fmt: skip
     session.flush()
 
@@ -124,9 +130,14 @@ def read_programme(*, session: Session, programme_id: str) -> StoredProgramme | 
     ).all()
     central: dict[str, dict[int, MonthPlan]] = defaultdict(dict)
     office: dict[str, dict[str, dict[int, MonthPlan]]] = defaultdict(lambda: defaultdict(dict))
+    modified: set[tuple[str, str, int]] = set()
     for t in session.exec(
         select(models.MonthTarget).where(models.MonthTarget.programme_id == programme_id)
     ):
+        if (t.target, t.weight) != (t.approved_target, t.approved_weight):
+            modified.add((t.indicator_code, t.office_code, t.month))
+        if t.target is None or t.weight is None:
+            continue  # a modification left the month not due
         plan = MonthPlan(target=t.target, weight=t.weight, share=t.share)
         central[t.indicator_code][t.month] = plan
         office[t.indicator_code][t.office_code][t.month] = plan
@@ -155,6 +166,13 @@ def read_programme(*, session: Session, programme_id: str) -> StoredProgramme | 
     return StoredProgramme(
         id=row.id, catalogue=catalogue, institution=row.institution, timezone=row.timezone,
         deadline_business_days=row.deadline_business_days, texts=texts,
+        targets=TargetBook(
+            tuple(
+                replace(c, changed_at=c.changed_at.astimezone(ZoneInfo(row.timezone)))
+                for c in target_changes.target_changes(session=session, programme_id=programme_id)
+            ),  # when each was made, as the programme's people read dates
+            frozenset(modified),
+        ),
     )  # fmt: skip
 
 
@@ -180,39 +198,59 @@ def apply_plans(
     session: Session,
     programme_id: str,
     plans: Mapping[tuple[str, str], Mapping[int, MonthPlan]],
+    reasons: Mapping[tuple[str, str], str] | None = None,
+    source: str = "sheet",
+    at: dt.datetime | None = None,
 ) -> int:
-    """Replace the months of each (indicator, office) whose targets or weights changed."""
-    current: dict[tuple[str, str], dict[int, MonthPlan]] = {}
-    for t in session.exec(
-        select(models.MonthTarget).where(models.MonthTarget.programme_id == programme_id)
-    ):
-        current.setdefault((t.indicator_code, t.office_code), {})[t.month] = MonthPlan(
-            t.target, t.weight, None
-        )
+    """Set the months of each (indicator, office) as the workbook gives them: a month with no
+    approved target is approved; a changed approved month is modified with its row's reason
+    (the parse refused the rows without one) and recorded. How many rows changed."""
+    stored = target_changes.month_rows(session=session, programme_id=programme_id)
+    moment = at or models.utcnow()
     changed = 0
-    for (code, office), months in plans.items():
-        before = current.get((code, office), {})
-        if {m: (p.target, p.weight) for m, p in before.items()} == {
-            m: (p.target, p.weight) for m, p in months.items()
-        }:
+    for key, months in plans.items():
+        rows = stored.get(key, {})
+        current = {m: p for m, r in rows.items() if (p := target_changes.in_force(r)) is not None}
+        withdrawn = [m for m in rows if m not in current]
+        edits = month_edits(current, months, withdrawn)
+        if not edits:
             continue
-        session.exec(
-            delete(models.MonthTarget).where(
-                col(models.MonthTarget.programme_id) == programme_id,
-                col(models.MonthTarget.indicator_code) == code,
-                col(models.MonthTarget.office_code) == office,
-            )
-        )
-        for month, plan in months.items():
-            session.add(models.MonthTarget(
-                programme_id=programme_id, indicator_code=code, office_code=office,
-                month=month, target=plan.target, weight=plan.weight,
-            ))  # fmt: skip
+        target_changes.edit_row(
+            session=session, programme_id=programme_id, key=key, stored=rows, edits=edits,
+            reason=(reasons or {}).get(key, ""), source=source, at=moment,
+        )  # fmt: skip
         changed += 1
     if changed:
         touch_programme(session=session, programme_id=programme_id)
     session.flush()
     return changed
+
+
+def modify_month(
+    *,
+    session: Session,
+    programme_id: str,
+    key: tuple[str, str],
+    month: int,
+    plan: MonthPlan,
+    reason: str,
+    source: str,
+    at: dt.datetime,
+) -> TargetChange:
+    """Modify one approved month's target and weight in force (`semaforo catalogue modify`)."""
+    rows = target_changes.month_rows(session=session, programme_id=programme_id,
+                                     indicator=key[0]).get(key, {})  # fmt: skip
+    row = rows.get(month)
+    if row is None:
+        raise TargetNotModified(f"{key[0]} no tiene meta aprobada en el mes {month}")
+    before = target_changes.in_force(row)
+    edit = MonthEdit(month, before, plan, approved=True)
+    [change] = target_changes.edit_row(
+        session=session, programme_id=programme_id, key=key, stored=rows, edits=[edit],
+        reason=reason, source=source, at=at,
+    )  # fmt: skip
+    touch_programme(session=session, programme_id=programme_id)
+    return change
 
 
 def apply_indicator_settings(

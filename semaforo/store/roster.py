@@ -46,6 +46,12 @@ def upsert_owners(
         if not telegram.strip() and owner is not None:
             # an empty cell says nothing: keep an account bound by an invitation code
             telegram_id, username = owner.telegram_id, owner.telegram_username
+        if telegram_id is not None and any(
+            o is not owner and o.telegram_id == telegram_id for o in existing
+        ):
+            # one account is one person: an id typed on a second person's row does not move the
+            # account (the tab reports a repeated id; one held by someone off the tab is kept)
+            telegram_id = owner.telegram_id if owner is not None else None
         fresh = owner is None
         if owner is None:
             owner = models.Owner(programme_id=programme_id, name=name, role=role)

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,12 +42,17 @@ def api() -> Iterator[FakeBotApi]:
 
 @pytest.fixture
 def env(tmp_path: Path, api: FakeBotApi) -> dict[str, str]:
+    return _environment(tmp_path, api.url)
+
+
+def _environment(tmp_path: Path, api_url: str) -> dict[str, str]:
+    """The settings of a service with its people and workbook in place (no Telegram needed)."""
     environment = {
         **os.environ,
         "SEMAFORO_DATABASE_URL": f"sqlite:///{tmp_path / 'semaforo.db'}",
         "SEMAFORO_WORKBOOK": str(tmp_path / "pat.xlsx"),
         "SEMAFORO_TELEGRAM_TOKEN": TOKEN,
-        "SEMAFORO_TELEGRAM_API_URL": api.url,
+        "SEMAFORO_TELEGRAM_API_URL": api_url,
         "SEMAFORO_CLOCK": "2019-04-08T10:00",  # March's overdue notices are due
         "SEMAFORO_SYNC_MINUTES": "0.02",  # about every second
         "SEMAFORO_REMINDER_CHECK_MINUTES": "0.02",
@@ -136,7 +142,7 @@ def test_run_answers_syncs_on_schedule_stops_on_sigterm_and_resumes_the_fanout_o
         reply = api.wait_for(lambda c: c.method == "sendMessage" and c.ok
                              and c.params["chat_id"] == PLANNER
                              and "Programa Anual" in c.params["text"], timeout=120)  # fmt: skip
-        assert "Periodo enero–abril 2019" in reply.params["text"]
+        assert "Periodo enero–marzo 2019" in reply.params["text"]  # through the last closed month
         _wait(lambda: _syncs(env) >= syncs_before + 2, timeout=120)  # at start, then on schedule
         _wait(lambda: len(_ledger(env)) == expected
               and all(r.state == "sent" for r in _ledger(env)), timeout=180)  # fmt: skip
@@ -156,3 +162,61 @@ def test_run_answers_syncs_on_schedule_stops_on_sigterm_and_resumes_the_fanout_o
     assert len(notices) == len(_ledger(env)) > sent_before
     log = (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
     assert TOKEN not in log and "recordatorios" in log
+
+
+def _free_port() -> int:
+    """A port nothing listens on now (the Bot API server starts on it later)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+RETRY = "WARNING semaforo: Telegram not reachable"
+
+
+@pytest.mark.slow
+def test_run_keeps_syncing_while_telegram_is_unreachable_and_answers_once_it_is(
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    env = _environment(tmp_path, f"http://127.0.0.1:{port}")
+    service = _start(env, tmp_path, "offline")
+    try:
+        # Retries (one line each) and scheduled syncs go on; no reminder is claimed meanwhile.
+        _wait(lambda: _log_has(tmp_path, "offline", RETRY, count=2), timeout=120)
+        _wait(lambda: _syncs(env) >= 2, timeout=120)
+        assert service.poll() is None and _ledger(env) == []
+        with FakeBotApi(token=TOKEN, port=port) as api:
+            api.push_message(PLANNER, "/status")
+            api.wait_for(lambda c: c.method == "sendMessage" and c.ok
+                         and c.params["chat_id"] == PLANNER
+                         and "Programa Anual" in c.params["text"], timeout=180)  # fmt: skip
+            api.wait_for(_notice, timeout=120)  # the reminders held back go out now
+            service.send_signal(signal.SIGTERM)
+            assert service.wait(timeout=120) == 0
+    finally:
+        if service.poll() is None:
+            service.kill()
+    log = (tmp_path / "offline.log").read_text()
+    retries = [line for line in log.splitlines() if RETRY in line]
+    assert retries[0].endswith("trying again in 1 s; the syncs go on, reminders wait")
+    assert f"Telegram reachable after {len(retries)} failed attempt(s)" in log
+    assert "Traceback" not in log and TOKEN not in log and "bot @semaforo_test_bot answering" in log
+    assert all(r.state != "claimed" for r in _ledger(env))
+
+
+@pytest.mark.slow
+def test_run_stops_cleanly_on_sigterm_while_telegram_is_still_unreachable(
+    tmp_path: Path,
+) -> None:
+    env = _environment(tmp_path, f"http://127.0.0.1:{_free_port()}")
+    service = _start(env, tmp_path, "never")
+    try:
+        _wait(lambda: _log_has(tmp_path, "never", RETRY), timeout=120)
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=120) == 0
+    finally:
+        if service.poll() is None:
+            service.kill()
+    log = (tmp_path / "never.log").read_text()
+    assert "Traceback" not in log and log.rstrip().endswith("INFO semaforo: stopped")

@@ -141,7 +141,8 @@ BOT_TOKEN = "123456789:AAH-semaforo-test-token-0123456789"
 
 
 class FakeBotApi:
-    """The Bot API on 127.0.0.1 (a free port), in a background thread; a context manager."""
+    """The Bot API on 127.0.0.1 (`port`, or a free one), in a background thread; a context
+    manager."""
 
     def __init__(
         self,
@@ -152,8 +153,9 @@ class FakeBotApi:
         per_chat_interval: float = 1.0,
         global_per_second: int = 30,
         strict_chats: bool = False,
+        port: int = 0,
     ) -> None:
-        self.token, self.bot_username = token, bot_username
+        self.token, self.bot_username, self.port = token, bot_username, port
         self.bot_id = int(token.partition(":")[0])
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}  # file_id -> content
@@ -188,7 +190,7 @@ class FakeBotApi:
 
     def start(self) -> Self:
         self._closing = False
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.fake = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -235,16 +237,23 @@ class FakeBotApi:
         username: str | None = None,
         first_name: str = "Ana",
         chat_id: int | None = None,
+        chat_type: str | None = None,
     ) -> int:
-        """Queue a message from a user (a command gets its bot_command entity); its update_id."""
+        """Queue a message from a user (a command gets its bot_command entity); its update_id.
+
+        A negative `chat_id` is a group unless `chat_type` says otherwise (`supergroup`,
+        `channel`: then it is a channel post, with no sender, as Telegram sends those)."""
         user = _user(user_id, first_name, username)
         with self._cond:
-            chat = self._chat_for(chat_id or user_id, user)
+            chat = self._chat_for(chat_id or user_id, user, chat_type)
             message = self._record(chat, user, text=text)
             if command := COMMAND.match(text):
                 message["entities"] = [
                     {"type": "bot_command", "offset": 0, "length": command.end()}
                 ]
+            if chat["type"] == "channel":
+                message.pop("from", None)
+                return self._push({"channel_post": message})
             return self._push({"message": message})
 
     def push_callback(
@@ -545,9 +554,11 @@ class FakeBotApi:
     def _bot_user(self) -> JSON:
         return _user(self.bot_id, "Semáforo", self.bot_username, is_bot=True)
 
-    def _chat_for(self, chat_id: int, user: JSON | None = None) -> JSON:
+    def _chat_for(self, chat_id: int, user: JSON | None = None, kind: str | None = None) -> JSON:
         if chat_id not in self._chats:
-            chat: JSON = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+            chat: JSON = {"id": chat_id, "type": kind or ("private" if chat_id > 0 else "group")}
+            if chat["type"] != "private":
+                chat["title"] = "Grupo de prueba"
             if user and chat_id > 0:
                 chat |= {k: v for k, v in user.items() if k in ("first_name", "username")}
             self._chats[chat_id] = chat

@@ -25,6 +25,19 @@ def api() -> Iterator[FakeBotApi]:
 
 
 @pytest.fixture
+def db(tmp_path: Path) -> Iterator[Engine]:
+    """The bot tests' SQLite database: the sample captures, the director and a capture person
+    of 2.3 and a planner (`test_bot._people`); tests that need both databases use `engine`."""
+    from tests.integration.test_bot import _people
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    create_schema(engine)
+    _people(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def workbook(tmp_path: Path) -> XlsxWorkbook:
     return XlsxWorkbook(tmp_path / "pat.xlsx")
 

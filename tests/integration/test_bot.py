@@ -13,7 +13,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,6 @@ from bot.application import Webhook, build_application, start_bot, stop_bot
 from semaforo import service
 from semaforo.formatting import badge
 from semaforo.people.owners import add_owner, invite, list_owners
-from semaforo.store.engine import create_schema, make_engine
 from tests.fakes.bot_api import BOT_TOKEN as TOKEN
 from tests.fakes.bot_api import Call, FakeBotApi
 
@@ -42,16 +41,6 @@ def _people(engine: Engine) -> None:
               telegram_id=CAPTURE, email="carlos@inm.example.mx")  # fmt: skip
     add_owner(engine, PAT, name="Pepa Planeación", role="planning", units=[],
               telegram_id=PLANNING)  # fmt: skip
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Engine]:
-    """Most bot tests need one database; the acceptance test runs on both."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
-    create_schema(engine)
-    _people(engine)
-    yield engine
-    engine.dispose()
 
 
 @contextlib.asynccontextmanager
@@ -147,9 +136,10 @@ def test_pendientes_lists_each_owners_empty_captures_with_the_deadline(
     db: Engine, api: FakeBotApi
 ) -> None:
     async def scenario() -> None:
-        text = (await reply_to(api, PLANNING, "/pendientes 2.4")).params["text"]
-        assert text.startswith("Pendientes de captura en 2.4")
-        assert "❗ 2.4.3 (marzo, plazo 2019-04-05)" in text
+        text = (await reply_to(api, PLANNING, "/pendientes 2.5")).params["text"]
+        assert text.startswith("Pendientes de captura en 2.5 — enero–abril 2019")
+        assert "❗ 2.5.4 (febrero, plazo 2019-03-07)" in text  # missing
+        assert "⏳ 2.5.4 (abril, plazo 2019-05-08)" in text  # April: open, still in time
         assert "👤 Sin responsable asignado" in text
         text = (await reply_to(api, DIRECTOR, "/pendientes")).params["text"]
         assert text.startswith("Nada pendiente de captura en 2.3")
@@ -183,11 +173,13 @@ def test_ayuda_explains_in_spanish_and_the_menu_is_registered(db: Engine, api: F
 
 
 def test_start_with_an_invitation_registers_the_account_once(db: Engine, api: FakeBotApi) -> None:
-    _, code = invite(db, PAT, "carlos@inm.example.mx")
+    add_owner(db, PAT, name="Celia Captura", role="capture", units=["2.3"],
+              email="celia@inm.example.mx")  # fmt: skip
+    _, code = invite(db, PAT, "celia@inm.example.mx")
 
     async def scenario() -> None:
         text = (await reply_to(api, 7777, f"/start {code}")).params["text"]
-        assert text.startswith("Hola, Carlos Captura. Quedó registrado como captura de 2.3")
+        assert text.startswith("Hola, Celia Captura. Quedó registrado como captura de 2.3")
         status = (await reply_to(api, 7777, "/status")).params["text"]
         assert "2.3 " in status
         again = (await reply_to(api, 8888, f"/start {code}")).params["text"]
@@ -216,7 +208,7 @@ def test_a_bad_period_or_too_many_words_is_answered_with_the_usage(
     async def scenario() -> None:
         text = (await reply_to(api, DIRECTOR, "/status 2.3 marzzo")).params["text"]
         assert text.startswith("Periodo no reconocido: 'marzzo'")
-        text = (await reply_to(api, DIRECTOR, "/status 2.3 mar abr")).params["text"]
+        text = (await reply_to(api, DIRECTOR, "/status 2.3 mar abr may jun")).params["text"]
         assert "Uso: /status [código] [periodo]" in text
 
     run(api, db, scenario)
@@ -314,3 +306,28 @@ def test_with_a_webhook_url_telegram_posts_updates_and_the_secret_is_checked(
             await stop_bot(app)
 
     asyncio.run(scenario())
+
+
+def test_status_of_the_year_on_10_april_is_partial_with_a_score_and_periods_read_as_typed(
+    db: Engine, api: FakeBotApi
+) -> None:
+    year = service.status(db, PAT, code="2.3", period="2019", as_of=AS_OF).node
+    t1 = badge(service.status(db, PAT, code="2.3", period="T1", as_of=AS_OF).node)
+
+    async def scenario() -> None:
+        text = (await reply_to(api, DIRECTOR, "/status 2.3 2019")).params["text"]
+        assert "2019 — parcial: cuentan enero–marzo; abril en captura hasta el 8 de mayo" in text
+        assert year.score is not None and badge(year) in text
+        for typed in ("/status 2.3 primer trimestre", "/status 2.3 1T", "/status 2.3 mar 2019",
+                      "/status 2.3 03/2019", "/status 2.3"):  # fmt: skip
+            text = (await reply_to(api, DIRECTOR, typed)).params["text"]
+            assert text.startswith("Periodo "), (typed, text)
+        # the default (through the last closed month) is T1's figure
+        assert t1 in text
+        ranking = (await reply_to(api, DIRECTOR, "/semaforo 2.3 T1")).params["text"]
+        assert ranking.startswith("Semáforo de sus unidades — 2019-T1")
+        assert "2.3 " in ranking and "2.4 " not in ranking
+        refused = (await reply_to(api, DIRECTOR, "/semaforo 2")).params["text"]
+        assert refused.startswith("No encuentro «2»")  # a bare number is a code, not February
+
+    run(api, db, scenario)

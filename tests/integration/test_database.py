@@ -87,6 +87,8 @@ def test_reloading_the_catalogue_keeps_captures_and_office_targets(engine: Engin
                 month=3,
                 target=90.0,
                 weight=12.5,
+                approved_target=90.0,
+                approved_weight=12.5,
             )
         )
     service.import_captures(engine, PAT, HEAD + "10.1,OR-09,2019-03,9,10,,,\n", source="test")

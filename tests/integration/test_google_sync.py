@@ -337,6 +337,7 @@ def test_init_on_google_keeps_unsynced_edits_added_columns_and_types(
 ) -> None:
     catalogue_row = find_row(ready, "Catálogo", "2.3.1")
     ready.set_cell(SHEET, "Catálogo", f"P{catalogue_row}", "80")  # Mar meta 100 -> 80
+    ready.set_cell(SHEET, "Catálogo", f"AJ{catalogue_row}", "Recorte de personal")  # its reason
     owners = len(ready.values(SHEET, "Responsables")) + 1
     for column, text in zip("ABDE", ("Rosa Díaz", "rosa@inm.gob.mx", "captura", "2.3"),
                             strict=True):  # fmt: skip

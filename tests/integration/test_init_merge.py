@@ -49,7 +49,9 @@ def unsynced_edits_survive_init(engine: Engine, ready: XlsxWorkbook) -> None:
     owners = load_workbook(ready.path)["Responsables"]
     new_owner = owners.max_row + 1
     capture_row = find_row(ready.path, "Marzo 2019", "2.3.2")
-    type_cells(ready.path, "Catálogo", {f"P{catalogue_row}": 80})  # Mar meta 100 -> 80
+    type_cells(ready.path, "Catálogo", {  # Mar meta 100 -> 80, a modification with its reason
+        f"P{catalogue_row}": 80, f"AJ{catalogue_row}": "Recorte de personal",
+    })  # fmt: skip
     type_cells(ready.path, "Responsables", {
         f"A{new_owner}": "Rosa Díaz", f"B{new_owner}": "rosa@inm.gob.mx",
         f"D{new_owner}": "captura", f"E{new_owner}": "2.3",

@@ -23,7 +23,7 @@ from semaforo.store.engine import make_engine, transaction
 PAT = "pat-inm-2019"
 WHEN = dt.datetime(2019, 3, 4, 15, 30, tzinfo=dt.UTC)
 # Every revision, oldest first: an empty database gets all of them.
-REVISIONS = ["0001", "0002", "0003"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
 # The tables of revision 0001: what databases made by `create_all` before migrations hold.
 OLD_TABLES = [
     t for t in SQLModel.metadata.sorted_tables if t.name in migrate.CREATE_ALL_SCHEMAS[-1][1]
@@ -52,12 +52,22 @@ def columns(engine: Engine) -> dict[str, list[str]]:
 
 
 def rows(engine: Engine) -> dict[str, list[Row[Any]]]:
-    """Every row of the 0001 tables, in primary-key order."""
+    """Every row of the 0001 tables, in primary-key order (columns as the database has them:
+    later revisions add some)."""
     with engine.connect() as conn:
+        tables = [Table(t.name, MetaData(), autoload_with=conn) for t in OLD_TABLES]
         return {
             table.name: list(conn.execute(select(table).order_by(*table.primary_key.columns)))
-            for table in OLD_TABLES
+            for table in tables
         }
+
+
+def kept(after: dict[str, list[Row[Any]]], before: dict[str, list[Row[Any]]]) -> dict[str, Any]:
+    """The rows of `after` with only the columns `before` had (revisions add theirs at the end)."""
+    return {
+        name: [tuple(row)[: len(before[name][0])] if before[name] else tuple(row) for row in found]
+        for name, found in after.items()
+    }
 
 
 def fill(engine: Engine) -> int:
@@ -78,9 +88,6 @@ def fill(engine: Engine) -> int:
                     name="Visitas atendidas",
                     kind="ratio",
                     annual_weight=2.5,
-                ),
-                models.MonthTarget(
-                    programme_id=PAT, indicator_code="2.3.1", month=3, target=90.0, weight=1.0
                 ),
                 models.Capture(
                     programme_id=PAT,
@@ -113,6 +120,12 @@ def fill(engine: Engine) -> int:
                 ),
             ]
         )
+        # March's target, with the columns the database has (0005 added the approved ones)
+        targets = Table("monthtarget", MetaData(), autoload_with=session.connection())
+        target = {"programme_id": PAT, "indicator_code": "2.3.1", "office_code": "", "month": 3}
+        target |= {"target": 90.0, "weight": 1.0, "approved_target": 90.0, "approved_weight": 1.0}
+        known = {k: v for k, v in target.items() if k in targets.c}
+        session.execute(targets.insert().values(known))
         owner = models.Owner(programme_id=PAT, name="Ana Pérez", role="capture", telegram_id=111)
         session.add(owner)
         session.flush()
@@ -179,8 +192,11 @@ def test_an_old_database_keeps_every_row_and_gains_the_reminder_ledger_and_row_l
 
     assert done == migrate.Upgrade(before="0001", after=migrate.head(), applied=REVISIONS[1:])
     assert migrate.is_up_to_date(empty)
-    assert rows(empty) == before
+    after = rows(empty)
+    assert kept(after, before) == {name: [tuple(r) for r in rs] for name, rs in before.items()}
     assert sum(len(found) for found in before.values()) == 10
+    # the targets in force until now are the approved ones (nothing was modified before 0005)
+    assert [(t.approved_target, t.approved_weight) for t in after["monthtarget"]] == [(90.0, 1.0)]
     assert differences(empty) == []
     claim(empty, owner_id)
     with pytest.raises(IntegrityError):  # the ledger's unique key: a reminder is claimed once

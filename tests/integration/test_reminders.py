@@ -16,18 +16,20 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from telegram.ext import AIORateLimiter, ExtBot
 
+from app import cli
 from app.sample import sample_owners, sample_rows
 from scheduler.fanout import FanoutReport, send_due
 from scheduler.notifier import TelegramNotifier
 from scoring import Catalogue
 from semaforo import service
 from semaforo.captures_csv import CaptureRow
-from semaforo.people.owners import list_owners
+from semaforo.people.owners import add_owner, list_owners
 from semaforo.reminders import ledger
 from semaforo.reminders.plan import Kind, Timing, moments
 from semaforo.reminders.text import reminder_text
 from semaforo.store.captures import apply_captures
 from semaforo.store.engine import create_schema, make_engine, transaction
+from semaforo.store.roster import OwnerView
 from sheets_sync.owners_file import import_owners
 from sheets_sync.sync import init_workbook, sync
 from sheets_sync.xlsx import XlsxWorkbook
@@ -91,8 +93,13 @@ def test_dry_run_at_27_march_lists_exactly_the_owners_with_empty_march_indicator
         i.code for i in cat.indicators
         if not i.office_indicator and 3 in i.months and (i.code, 3) not in captured
     }  # fmt: skip
-    owner_of = {o.units[0]: o.name for o in list_owners(db, PAT) if o.role == "capture"}
-    expected = {(owner_of[cat.indicator(code).unit], code) for code in empty}  # type: ignore[union-attr]
+    # the people listed for the indicator's own unit: its capture person, and its director
+    # where the unit is a top unit with indicators of its own (9, Comunicación Social)
+    people = [o for o in list_owners(db, PAT) if o.role in ("capture", "director")]
+    expected = {
+        (o.name, code) for code in empty for o in people
+        if cat.indicator(code).unit in o.units  # type: ignore[union-attr]
+    }  # fmt: skip
 
     due = ledger.due_at(db, PAT, dt.datetime(2019, 3, 27, 9, 0))
     listed = {(r.owner.name, label) for r in due.pending for label in
@@ -128,8 +135,9 @@ def test_a_simulated_year_sends_each_reminder_once_to_exactly_those_missing_some
             if (ind.code, moment.month) not in captured:
                 for owner in owners_of[ind.unit]:
                     expected[(owner.telegram_id or 0, moment.kind.value, moment.period)] = 1
-        sweep(api, db, moment.at)
-        sweep(api, db, moment.at + dt.timedelta(hours=2))  # a later look sends nothing new
+        # unpaced (rate=None): this test is about what goes out, not about Telegram's pace
+        sweep(api, db, moment.at, rate=None)
+        sweep(api, db, moment.at + dt.timedelta(hours=2), rate=None)  # nothing new goes out
 
     digests = ("director_digest", "weekly")  # their content is checked in other tests
     rows = [r for r in ledger.entries(db, PAT) if r.kind not in digests]
@@ -292,3 +300,85 @@ def test_a_due_soon_reminder_links_each_indicator_to_its_row_in_the_synced_workb
     assert item.link == f"{file}#'Marzo 2019'!A{rows[item.indicator]}"
     text = reminder_text(reminder, year=2019, today=dt.date(2019, 3, 27))
     assert f"abrir: {item.link}" in text and "abrir: file:///" in text
+
+
+@pytest.fixture
+def strict() -> Iterator[FakeBotApi]:
+    """The Bot API answering "chat not found" for any chat not in `known_chats`."""
+    with FakeBotApi(token=TOKEN, strict_chats=True) as server:
+        yield server
+
+
+def _opened_the_bot(api: FakeBotApi, engine: Engine, *, except_for: int) -> None:
+    """Everybody with a Telegram account has opened the bot except one person."""
+    api.known_chats |= {o.telegram_id for o in list_owners(engine, PAT) if o.telegram_id} - {
+        except_for
+    }
+
+
+def test_an_owner_who_never_opened_the_bot_is_marked_unreachable_and_not_retried(
+    db: Engine, strict: FakeBotApi
+) -> None:
+    at = _at("2019-03-27T09:00")
+    due = ledger.due_at(db, PAT, at).pending
+    victim = due[0].owner
+    assert victim.telegram_id is not None
+    _opened_the_bot(strict, db, except_for=victim.telegram_id)
+
+    report = sweep(strict, db, at)
+    assert (report.unreachable, report.failed, report.sent) == (1, 0, len(due) - 1)
+    assert next(o for o in list_owners(db, PAT) if o.id == victim.id).unreachable
+    row = next(r for r in ledger.entries(db, PAT) if r.owner_id == victim.id)
+    assert row.state == "unreachable" and "chat not found" in row.error.lower()
+
+    later = sweep(strict, db, at + dt.timedelta(minutes=5))  # the next check of the same moment
+    assert (later.sent, later.failed, later.already_sent) == (0, 0, len(due))
+    tries = [c for c in strict.calls if c.params.get("chat_id") == victim.telegram_id]
+    assert len(tries) == 1
+
+
+def test_the_digests_name_who_cannot_be_reached_the_directors_only_for_their_units(
+    db: Engine, strict: FakeBotApi
+) -> None:
+    people = list_owners(db, PAT)
+    victim = next(o for o in people if o.role == "capture" and o.units == ("2.3",))
+    head = next(o for o in people if o.role == "director" and o.units == ("2",))
+    other_head = next(o for o in people if o.role == "director" and o.units == ("1",))
+    assert victim.telegram_id is not None
+    add_owner(db, PAT, name="Sin Telegram Todavía", role="capture", units=["2.4"])
+    _opened_the_bot(strict, db, except_for=victim.telegram_id)
+
+    # unpaced (rate=None): this test is about the words, not about Telegram's pace
+    sweep(strict, db, _at("2019-03-27T09:00"), rate=None)  # due soon: one turns out unreachable
+    sweep(strict, db, _at("2019-04-01T09:30"), rate=None)  # Monday: the planning digest
+    sweep(strict, db, _at("2019-04-08T10:00"), rate=None)  # overdue: the directors' digests
+
+    def last_to(person: OwnerView, mark: str) -> str:
+        texts = [str(c.params["text"]) for c in strict.sent(person.telegram_id)]
+        return next(text for text in reversed(texts) if text.startswith(mark))
+
+    planner = next(o for o in people if o.role == "planning")
+    for text in (last_to(planner, "📋"), last_to(head, "❗ Resumen")):
+        out_of_reach = text.rpartition("Sin contacto por Telegram")[2]
+        assert victim.name in out_of_reach and "Sin Telegram Todavía" in out_of_reach
+    assert "Sin contacto" not in last_to(other_head, "❗ Resumen")
+
+
+def test_remind_exits_0_when_someone_never_opened_the_bot_and_1_when_a_send_failed(
+    db: Engine, strict: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("SEMAFORO_DATABASE_URL", f"sqlite:///{tmp_path / 'reminders.db'}")
+    monkeypatch.setenv("SEMAFORO_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("SEMAFORO_TELEGRAM_API_URL", strict.url)
+    due = ledger.due_at(db, PAT, _at("2019-03-27T09:00")).pending
+    victim = due[-1].owner.telegram_id
+    assert victim is not None
+    _opened_the_bot(strict, db, except_for=victim)
+    strict.fail_next("sendMessage", status=500, description="Internal Server Error")  # the 1st
+
+    assert cli.main(["remind", "--at", "2019-03-27T09:00"]) == 1  # one failure: retried later
+    assert "1 sin contacto, 1 fallidos" in capsys.readouterr().out
+    assert cli.main(["remind", "--at", "2019-03-27T09:05"]) == 0  # only the unreachable left
+    assert "1 enviados" in capsys.readouterr().out
+    assert sum(1 for c in strict.calls if c.params.get("chat_id") == victim) == 1

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from scoring import Colour
+from scoring import Colour, MonthPlan
 from semaforo import service
 from semaforo.store import captures, models
 from semaforo.store.engine import transaction
@@ -229,3 +229,99 @@ def test_a_corrupt_file_is_a_workbook_error(tmp_path: Path) -> None:
     path.write_bytes(b"not a zip")
     with pytest.raises(WorkbookError, match="no se pudo leer"):
         XlsxWorkbook(path).read()
+
+
+REASON = "Reprogramación por oficio DGCVM/123: personal comisionado a otras tareas"
+
+
+def _march_231(engine: Engine) -> service.StatusAnswer:
+    return service.status(engine, PAT, code="2.3.1", period="2019-03", as_of=AS_OF)
+
+
+def test_a_target_modified_in_the_catalogue_tab_is_scored_keeping_the_approved_one(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    row = find_row(ready.path, "Catálogo", "2.3.1")
+    before = _march_231(engine)  # the sample's capture against the approved 100%
+    # Mar meta 100 -> 90, with its reason in «Motivo de la modificación»
+    type_cells(ready.path, "Catálogo", {f"P{row}": 90, f"AJ{row}": REASON})
+
+    report = sync(engine, ready, PAT)
+
+    assert (report.catalogue_changes, report.rejected) == (1, 0), report.issues
+    after = _march_231(engine)
+    assert before.node.score is not None and before.node.programmed == 100
+    assert after.node.score == pytest.approx(before.node.score * 100 / 90)
+    assert after.node.programmed == 90
+    [shown] = after.modifications
+    assert (shown.approved.target, shown.after) == (100.0, MonthPlan(90.0, 25.0))
+    assert shown.reason == REASON
+    assert shown.source == "sheet:"
+    with transaction(engine) as session:
+        [recorded] = session.exec(select(models.TargetChange)).all()
+        assert (recorded.approved_target, recorded.target_before, recorded.target) == (
+            100.0, 100.0, 90.0,
+        )  # fmt: skip
+    init_workbook(engine, ready, PAT)  # the tab shows what is in force, and why
+    tab = load_workbook(ready.path)["Catálogo"]
+    assert (tab[f"P{row}"].value, tab[f"AJ{row}"].value) == (90, REASON)
+    again = sync(engine, ready, PAT)
+    assert (again.catalogue_changes, again.issues) == (0, [])
+
+
+def test_a_changed_target_without_a_reason_is_rejected_and_the_old_target_stays(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    row = find_row(ready.path, "Catálogo", "2.3.1")
+    good = _march_231(engine).node.score
+    type_cells(ready.path, "Catálogo", {f"P{row}": 80})
+
+    report = sync(engine, ready, PAT)
+
+    [issue] = report.rejected_issues
+    assert (issue.tab, issue.cell, issue.value) == ("Catálogo", f"P{row}", "80")
+    assert "marzo tiene meta aprobada" in issue.reason and "necesita su motivo" in issue.reason
+    after = _march_231(engine)
+    assert (after.node.score, after.node.programmed, after.modifications) == (good, 100.0, ())
+    assert rows_in(engine, models.TargetChange) == 0
+
+
+def test_office_targets_first_set_are_approved_and_a_later_change_is_a_modification(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    row = find_row(ready.path, "Catálogo", "10.1")
+    type_cells(ready.path, "Catálogo", {f"P{row}": 95, f"Q{row}": 12.5})  # no target before
+    assert sync(engine, ready, PAT).catalogue_changes == 1
+    assert rows_in(engine, models.TargetChange) == 0  # an approval, not a modification
+
+    type_cells(ready.path, "Catálogo", {f"P{row}": 90})
+    refused = sync(engine, ready, PAT)
+    assert [i.cell for i in refused.rejected_issues] == [f"P{row}"]
+    type_cells(ready.path, "Catálogo", {f"AJ{row}": "Meta ajustada a la plantilla de las OR"})
+    assert sync(engine, ready, PAT).catalogue_changes == 1
+    [change] = service.programme(engine, PAT).targets.changes
+    assert (change.indicator, change.office, change.approved.target, change.after) == (
+        "10.1", "", 95.0, MonthPlan(90.0, 12.5),
+    )  # fmt: skip
+
+
+def test_a_command_modification_is_not_undone_by_a_sheet_that_still_shows_the_old_target(
+    engine: Engine, ready: XlsxWorkbook
+) -> None:
+    row = find_row(ready.path, "Catálogo", "2.3.1")
+    type_cells(ready.path, "Catálogo", {f"P{row}": 90, f"AJ{row}": REASON})
+    assert sync(engine, ready, PAT).catalogue_changes == 1
+    service.modify_target(engine, PAT, code="2.3.1", month="mar", target="85", weight="20",
+                          reason="Oficio DGCVM/140")  # fmt: skip
+
+    report = sync(engine, ready, PAT)  # the tab still says 90, with the first reason
+
+    [warning] = report.issues
+    assert (warning.cell, warning.severity) == (f"P{row}", "warning")
+    assert "sheet init" in warning.reason and report.catalogue_changes == 0
+    assert _march_231(engine).node.programmed == 85
+    init_workbook(engine, ready, PAT)
+    tab = load_workbook(ready.path)["Catálogo"]
+    assert (tab[f"P{row}"].value, tab[f"Q{row}"].value) == (85, 20)
+    assert tab[f"AJ{row}"].value == "Oficio DGCVM/140"
+    assert sync(engine, ready, PAT).issues == []

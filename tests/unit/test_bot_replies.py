@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.arguments import UsageError, code_and_period, looks_like_period
-from bot.replies import LIMIT, parse_data, split, status_reply
+from bot.arguments import TooLong, UsageError, code_and_period, looks_like_period
+from bot.replies import LIMIT, parse_data, split, status_reply, units
 from scoring import Colour, Period, Result
 from semaforo.catalogue.files import StoredProgramme
 from semaforo.service import StatusAnswer
@@ -54,9 +54,35 @@ def test_one_word_after_status_is_read_as_a_code_or_a_period(
     assert code_and_period(args, "status") == expected
 
 
-def test_three_words_after_status_show_the_usage() -> None:
+def test_more_than_a_code_and_a_period_of_three_words_shows_the_usage() -> None:
     with pytest.raises(UsageError, match=r"Uso: /status \[código\] \[periodo\]"):
-        code_and_period(["2.3", "mar", "abril"], "status")
+        code_and_period(["2.3", "mar", "abril", "mayo", "junio"], "status")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2.3 mar 2019", ("2.3", "mar 2019")),
+        ("mar 2019", (None, "mar 2019")),
+        ("primer trimestre", (None, "primer trimestre")),
+        ("2.3 primer trimestre 2019", ("2.3", "primer trimestre 2019")),
+        ("2 T1", ("2", "T1")),
+        ("2", ("2", None)),
+        ("1T", (None, "1T")),
+        ("03/2019", (None, "03/2019")),
+        ("OR-09 mar", ("OR-09", "mar")),
+    ],
+)
+def test_a_code_then_a_period_in_the_words_people_use(
+    typed: str, expected: tuple[str | None, str | None]
+) -> None:
+    assert code_and_period(typed.split(), "status") == expected
+
+
+def test_an_overlong_argument_is_refused_without_being_repeated() -> None:
+    with pytest.raises(TooLong) as refused:
+        code_and_period(["9" * 5000], "status")
+    assert "5000 caracteres" in str(refused.value) and "9" * 41 not in str(refused.value)
 
 
 def test_bare_numbers_are_codes_not_months() -> None:
@@ -105,3 +131,11 @@ def test_a_long_reply_is_split_into_messages_telegram_accepts(lines: list[str]) 
 def test_a_short_reply_is_one_message() -> None:
     assert split("hola") == ["hola"]
     assert len(split("x\n" * LIMIT)) == 2
+
+
+def test_long_answers_are_split_by_telegrams_count_of_utf16_units() -> None:
+    line = "🟢 " * 30 + "ñ"  # each 🟢 is one character but two units for Telegram
+    message = "\n".join([line] * 200)
+    parts = split(message)
+    assert all(units(p) <= 4096 for p in parts) and "\n".join(parts) == message
+    assert all(units(p) <= 4096 for p in split("🟢" * 5000))

@@ -56,6 +56,12 @@ def test_every_ambiguous_reading_is_recorded_with_its_source_line() -> None:
         assert all(r.startswith("línea ") for r in PAT.texts[code].interpretation), code
 
 
+def test_only_the_readings_marked_ambiguous_are_its_ambiguities() -> None:
+    for code, text in PAT.texts.items():
+        assert set(text.ambiguities) <= set(text.interpretation), code
+        assert text.ambiguous == bool(text.ambiguities), code
+
+
 def test_every_due_month_has_a_positive_target_and_a_weight() -> None:
     for ind in PAT.catalogue.indicators:
         for plan in ind.months.values():
@@ -84,5 +90,11 @@ def test_a_catalogue_with_a_wrong_kind_is_refused(tmp_path: Path) -> None:
         "indicators: [{code: '1.1', unit: '1', name: I, kind: porcentaje}]\n",
         encoding="utf-8",
     )
-    with pytest.raises(CatalogueError, match="porcentaje"):
+    with pytest.raises(CatalogueError, match="«porcentaje» no es válido"):
         load_programme("mal", root=tmp_path)
+
+
+def test_an_unknown_programme_is_refused_in_spanish_naming_the_known_ones() -> None:
+    with pytest.raises(CatalogueError, match="programa desconocido «pat-2030»") as refused:
+        load_programme("pat-2030")
+    assert "conocidos: pat-inm-2019, simide-ipam-2023" in str(refused.value)

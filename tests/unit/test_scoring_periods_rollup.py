@@ -110,18 +110,30 @@ def test_one_missing_month_makes_the_whole_period_missing_and_zero() -> None:
     assert score_of(cat, caps, "1.1", Q1)[0] == pytest.approx(50.0)
 
 
-def test_one_pending_month_makes_the_period_pending_and_left_out() -> None:
+def test_a_period_is_scored_over_its_closed_months_and_an_open_one_waits() -> None:
     cat = catalogue(
         ind("1.1.1", months=plan(ene=(100.0, 50), mar=(100.0, 50))),
         ind("1.1.2", months=plan(ene=(100.0, 50))),
+        ind("1.1.3", months=plan(mar=(100.0, 50))),
     )
     caps = [
         Capture("1.1.1", 1, numerator=1, denominator=1),
+        Capture("1.1.1", 3, numerator=0, denominator=1),  # open: does not count yet
         Capture("1.1.2", 1, numerator=1, denominator=2),
+        Capture("1.1.3", 3, numerator=1, denominator=4),
     ]
     in_april = dt.date(2019, 4, 2)  # March's deadline (5 April) not yet passed
-    assert score_of(cat, caps, "1.1.1", Q1, in_april) == (None, Colour.PENDING)
-    assert score_of(cat, caps, "1.1", Q1, in_april)[0] == pytest.approx(50.0)
+    assert score_of(cat, caps, "1.1.1", Q1, in_april) == (100.0, Colour.GREEN)
+    # only March due, and March open: pending, left out, with what is captured shown beside
+    assert score_of(cat, caps, "1.1.3", Q1, in_april) == (None, Colour.PENDING)
+    pending = evaluate(cat, caps, period=Q1, as_of=in_april, deadlines=DEADLINES).find("1.1.3")
+    assert pending is not None and pending.achieved == pytest.approx(25.0)
+    assert score_of(cat, caps, "1.1", Q1, in_april)[0] == pytest.approx(75.0)
+    # once March closes, its captures count
+    after = dt.date(2019, 4, 10)
+    assert score_of(cat, caps, "1.1.1", Q1, after)[0] == pytest.approx(50.0)
+    # asked as one month while open, rule 3: the captured ones score
+    assert score_of(cat, caps, "1.1.3", MARCH_ONLY, in_april)[0] == pytest.approx(25.0)
 
 
 def test_period_area_score_weights_indicators_by_annual_weight() -> None:

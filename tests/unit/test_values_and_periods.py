@@ -96,10 +96,32 @@ def test_periods_are_read_in_every_form_the_bot_and_cli_accept(text: str, period
     assert parse_period(text, programme_year=2019, as_of_month=5) == period
 
 
-@pytest.mark.parametrize("text", ["2019-13", "2019-T5", "marzoo", "", "2019/03"])
+@pytest.mark.parametrize(
+    "text",
+    ["2019-13", "2019-T5", "marzoo", "", "13/2019", "quinto trimestre", "mar abr", "2019 2020"],
+)
 def test_unreadable_periods_say_what_is_accepted(text: str) -> None:
-    with pytest.raises(PeriodError, match="use 2019-03"):
+    with pytest.raises(PeriodError, match="use mar, marzo 2019, 03/2019, 2019-03, T1"):
         parse_period(text, programme_year=2019)
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("mar 2019", Period.month(2019, 3)),
+        ("Marzo de 2019", Period.month(2019, 3)),
+        ("03/2019", Period.month(2019, 3)),
+        ("2019/03", Period.month(2019, 3)),
+        ("1T", Period.quarter(2019, 1)),
+        ("T2 2019", Period.quarter(2019, 2)),
+        ("primer trimestre", Period.quarter(2019, 1)),
+        ("3er trimestre 2019", Period.quarter(2019, 3)),
+        ("cuarto trimestre", Period.quarter(2019, 4)),
+        ("ytd", Period.year_to_date(2019, 5)),
+    ],
+)
+def test_periods_are_read_as_people_type_them(text: str, period: Period) -> None:
+    assert parse_period(text, programme_year=2019, as_of_month=5) == period
 
 
 def test_a_period_outside_the_programme_year_is_refused() -> None:

@@ -127,7 +127,7 @@ def test_a_repeated_catalogue_row_applies_neither_and_names_both_rows() -> None:
 def test_captures_are_read_against_the_targets_set_in_the_same_sync() -> None:
     catalogue = two_months_but_march_off()
     months = [""] * 24
-    months[4:6] = ["90", "50"]
+    months[4:8] = ["90", "50", "100", "50"]  # March approved here; April as approved
     row_ = ("1.1.1", "", "1.1", "x", "cociente", "ascendente", "100", "50", "", "", "", *months)
     catalogue_tab = TabSnapshot(
         "Catálogo", 1, ((layout.catalogue_marker("t"),), layout.CATALOGUE_HEADERS, row_)

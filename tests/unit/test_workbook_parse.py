@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from scoring import Catalogue, Kind, MonthPlan, Unit, UnitKind
 from sheets_sync import layout
-from sheets_sync.cells import column_letter
+from sheets_sync.catalogue_tab import parse_owners_tab
+from sheets_sync.cells import CellIssue, column_letter
 from sheets_sync.keep import typed_cells
 from sheets_sync.parse import parse_workbook
 from sheets_sync.workbook import TabSnapshot, WorkbookSnapshot
@@ -165,3 +166,23 @@ def test_the_parser_never_raises_whatever_is_typed(cells: list[str]) -> None:
     parse_workbook(march(tuple(cells)), cat())
     cells[0] = "1.1.2"
     parse_workbook(march(tuple(cells)), cat())
+
+
+def test_one_telegram_account_is_one_person_on_the_owners_tab() -> None:
+    tab = TabSnapshot("Responsables", 9, (
+        (layout.owners_marker("t"),),
+        layout.OWNER_HEADERS,
+        ("Ana", "ana@x.mx", "111", "captura", "1.1"),
+        ("Bruno", "bruno@x.mx", "111", "director", "1.1"),
+        ("Carla", "carla@x.mx", "@carla_c", "captura", "1.1"),
+        ("Dora", "dora@x.mx", "@Carla_C", "captura", "1.1"),
+        ("Eva", "eva@x.mx", "", "captura", "1.1"),
+        ("Fede", "fede@x.mx", "", "captura", "1.1"),
+    ))  # fmt: skip
+    issues: list[CellIssue] = []
+    owners = parse_owners_tab(tab, cat(), issues, [])
+    assert owners is not None and [o.name for o in owners] == ["Ana", "Carla", "Eva", "Fede"]
+    assert [(i.cell, i.reason) for i in issues] == [
+        ("C4", "esa cuenta ya está en la fila 3: es una persona; la fila no se leyó"),
+        ("C6", "esa cuenta ya está en la fila 5: es una persona; la fila no se leyó"),
+    ]
