@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
@@ -133,8 +133,13 @@ async def start_bot(
     rejects is NotConfigured; an unreachable Telegram is telegram.error.NetworkError."""
     await connect(application.bot)
     await application.initialize()
-    await application.bot.set_my_commands(COMMANDS["es"])
-    await application.bot.set_my_commands(COMMANDS["en"], language_code="en")
+    # The menu only where the bot answers: private chats. Groups see none (an earlier version
+    # published it for every chat: that default is cleared).
+    private = BotCommandScopeAllPrivateChats()
+    await application.bot.delete_my_commands()
+    await application.bot.delete_my_commands(language_code="en")
+    await application.bot.set_my_commands(COMMANDS["es"], scope=private)
+    await application.bot.set_my_commands(COMMANDS["en"], scope=private, language_code="en")
     assert application.updater is not None
     if webhook is None:
         await application.updater.start_polling(

@@ -165,9 +165,13 @@ def test_ayuda_explains_in_spanish_and_the_menu_is_registered(db: Engine, api: F
     async def scenario() -> None:
         text = (await reply_to(api, STRANGER, "/ayuda")).params["text"]
         assert "/status 2.3 mar" in text and "🔵 excedido" in text
-        menu = {c["command"]: c["description"] for c in api.commands()}
+        private = {"type": "all_private_chats"}
+        menu = {c["command"]: c["description"] for c in api.commands(scope=private)}
         assert set(menu) == {"status", "pendientes", "semaforo", "grafica", "ayuda", "start"}
         assert menu["pendientes"].startswith("Qué falta capturar")
+        english = {c["command"] for c in api.commands(scope=private, language_code="en")}
+        assert english == set(menu)
+        assert api.commands() == []  # groups are shown no menu: the bot does not answer there
 
     run(api, db, scenario)
 
