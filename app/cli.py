@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from app import operations
+from app import operations, report_command
 from scoring import PeriodError
 from semaforo import service
 from semaforo.captures_csv import to_csv
@@ -203,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="as JSON")
     st.add_argument("--locale", choices=("es", "en"), help="language (default SEMAFORO_LOCALE)")
     operations.register(sub, common, _cmd)
+    report_command.register(sub, common, _cmd, date=_date, moment=_known_at)
     return parser
 
 

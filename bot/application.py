@@ -89,6 +89,7 @@ def build_application(
         ("pendientes", handlers.pending),
         ("semaforo", handlers.ranking),
         ("grafica", handlers.graph),
+        ("reporte", handlers.report),
         ("ayuda", handlers.help_text),
         ("help", handlers.help_text),
     ):

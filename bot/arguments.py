@@ -13,6 +13,7 @@ USAGE = {
     "pendientes": "/pendientes [código] — p. ej. /pendientes 2.3",
     "semaforo": "/semaforo [código] [periodo] — p. ej. /semaforo 2 T1",
     "grafica": "/grafica CÓDIGO — p. ej. /grafica 2.3.1",
+    "reporte": "/reporte [código] PERIODO — p. ej. /reporte T1 o /reporte 2.3 T1",
     "start": "/start [CÓDIGO DE INVITACIÓN]",
 }
 

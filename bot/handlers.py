@@ -25,6 +25,8 @@ from semaforo import answers, chart, service
 from semaforo.answers import Viewer
 from semaforo.errors import SemaforoError
 from semaforo.people import owners
+from semaforo.report.model import build_report
+from semaforo.report.pdf import render_pdf
 
 log = logging.getLogger("semaforo.bot")
 
@@ -264,6 +266,40 @@ def _chart(bc: BotContext, person: Viewer, code: str) -> tuple[bytes, str]:
     )
 
 
+async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/reporte [CODE] PERIOD`: the quarterly report as a PDF document, for the planning role
+    (the institution or any unit) and a director (their own units)."""
+    bc, message = ctx(context), update.effective_message
+    person = await _viewer(update, bc)
+    if person is None or message is None:
+        return
+    if person.owner.role == "capture":
+        await message.reply_text(replies.text("report_role", bc.locale))
+        return
+    code, period = code_and_period(context.args or [], "reporte")
+    if period is None:
+        await message.reply_text(replies.text("report_needs_period", bc.locale))
+        return
+    pdf, name, caption = await asyncio.to_thread(_report_pdf, bc, person, code, period)
+    await message.reply_document(document=pdf, filename=name, caption=caption)
+
+
+def _report_pdf(
+    bc: BotContext, person: Viewer, code: str | None, period: str
+) -> tuple[bytes, str, str]:
+    stored = service.programme(bc.engine, bc.programme_id)
+    homes = answers.home_codes(stored, person)
+    wanted = answers.check_reach(stored, person, code) if code else (homes[0] if homes else "")
+    if not wanted and not person.sees_everything:
+        raise answers.OutOfReach(code or "", [])
+    as_of = bc.today() or service.today(stored)
+    made = build_report(bc.engine, bc.programme_id, period=period, as_of=as_of, unit=wanted)
+    scope = wanted or stored.catalogue.name
+    name = f"informe-{made.period.label}{'-' + wanted if wanted else ''}.pdf"
+    caption = replies.text("report_caption", bc.locale, period=made.period.label, scope=scope)
+    return render_pdf(made), name, caption
+
+
 async def help_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/ayuda`: how to use the bot, with examples (answered to anyone: it holds no data)."""
     if update.effective_message is not None:
@@ -334,7 +370,8 @@ HELP = {
         "cerrado. Un número solo es un código: 2 es la unidad 2, no febrero.\n"
         "/pendientes — qué falta capturar, de quién y hasta cuándo\n"
         "/semaforo — todas sus unidades, de la mejor a la peor (/semaforo 2 T1: las de la 2)\n"
-        "/grafica 2.3.1 — gráfica mensual del cumplimiento contra la meta\n\n"
+        "/grafica 2.3.1 — gráfica mensual del cumplimiento contra la meta\n"
+        "/reporte T1 — el informe trimestral en PDF (Planeación; directores: /reporte 2.3 T1)\n\n"
         "Colores: 🟢 verde (95 % o más), 🟡 amarillo (70 a 94.9 %), 🔴 rojo (menos de 70 %), "
         "🔵 excedido (116 % o más), ⏳ pendiente (aún en plazo), ❗ falta (plazo vencido), "
         "⚪ sin metas en el periodo. Cada indicador puede tener sus propios umbrales.\n\n"
@@ -349,7 +386,8 @@ HELP = {
         "closed month. A bare number is a code: 2 is unit 2, not February.\n"
         "/pendientes — what is still to be captured, by whom and by when\n"
         "/semaforo — all your units, best first (/semaforo 2 T1: those of unit 2)\n"
-        "/grafica 2.3.1 — monthly compliance against the target, as a chart\n\n"
+        "/grafica 2.3.1 — monthly compliance against the target, as a chart\n"
+        "/reporte T1 — the quarterly report as a PDF (planning; directors: /reporte 2.3 T1)\n\n"
         "Colours: 🟢 green (95% or more), 🟡 yellow (70 to 94.9%), 🔴 red (under 70%), "
         "🔵 exceeded (116% or more), ⏳ pending (deadline not passed), ❗ missing (deadline "
         "passed), ⚪ nothing due. Indicators may have their own thresholds.\n\n"

@@ -48,6 +48,10 @@ _TEXT = {
         "up": "⬆ subir a {code}",
         "institution": "Institución",
         "chart_needs_code": "Indique qué graficar, por ejemplo: /grafica 2.3.1",
+        "report_needs_period": "Indique el periodo del informe, por ejemplo: /reporte T1",
+        "report_role": "El informe trimestral es para Planeación y para los directores de sus "
+        "unidades; pídalo a su director(a).",
+        "report_caption": "Informe {period} — {scope}",
         "roles": {"capture": "captura", "director": "director(a)", "planning": "planeación"},
         "of_units": " de {units}",
         "more_pages": "más ▶",
@@ -88,6 +92,10 @@ _TEXT = {
         "up": "⬆ up to {code}",
         "institution": "Institution",
         "chart_needs_code": "Say what to chart, for example: /grafica 2.3.1",
+        "report_needs_period": "Say the report's period, for example: /reporte T1",
+        "report_role": "The quarterly report is for the planning area and for directors of "
+        "their units; ask your director.",
+        "report_caption": "Report {period} — {scope}",
         "roles": {"capture": "capture", "director": "director", "planning": "planning"},
         "of_units": " of {units}",
         "more_pages": "more ▶",

@@ -251,3 +251,41 @@ def apply_row_links(
         if gone:
             session.exec(delete(table).where(col(table.id).in_([ids[key] for key in gone])))
     return len(added) + len(moved) + len(gone)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenCapture:
+    """One recorded change of a capture, as a plain view of its history row."""
+
+    indicator: str
+    office: str
+    month: int
+    change: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    justification: str
+    evidence: str
+    seen_at: dt.datetime
+
+
+def year_history(*, session: Session, programme_id: str, year: int) -> list[SeenCapture]:
+    """Every recorded change of the year's captures, oldest first, `seen_at` in UTC (the
+    quarterly report's completeness and corrections)."""
+    rows = session.exec(
+        select(models.CaptureHistory)
+        .where(
+            models.CaptureHistory.programme_id == programme_id,
+            models.CaptureHistory.year == year,
+        )
+        .order_by(col(models.CaptureHistory.seen_at), col(models.CaptureHistory.id))
+    )
+    return [
+        SeenCapture(
+            indicator=r.indicator_code, office=r.office_code, month=r.month, change=r.change,
+            numerator=r.numerator, denominator=r.denominator, value=r.value,
+            justification=r.justification, evidence=r.evidence,
+            seen_at=models.aware(r.seen_at).astimezone(dt.UTC),
+        )
+        for r in rows
+    ]  # fmt: skip
