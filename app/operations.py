@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from app import demo
 from semaforo import service
 from semaforo.errors import NotConfigured, Unavailable
-from semaforo.logs import redact_everywhere, scrub
+from semaforo.logs import scrub
 from semaforo.reminders import ledger
 from semaforo.reminders.plan import KIND_WORDS, Reminder, Timing, timing_from
 from semaforo.reminders.text import reminder_text
@@ -137,7 +137,6 @@ async def _send_now(
         settings.telegram_token.get_secret_value(), base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot", rate_limiter=rate_limiter(),
     )  # fmt: skip
-    redact_everywhere([settings.telegram_token.get_secret_value()])
     try:
         await connect(bot)  # a rejected token: one line (NotConfigured), before anything is claimed
     except NetworkError as exc:  # TimedOut too

@@ -26,7 +26,7 @@ from scheduler import jobs
 from scheduler.jobs import JobContext
 from scheduler.leader import Leadership
 from scheduler.notifier import TelegramNotifier
-from scheduler.timetable import build_scheduler, next_runs
+from scheduler.timetable import REMINDERS_JOB, build_scheduler, next_runs
 from semaforo import service
 from semaforo.errors import NotConfigured
 from semaforo.reminders.plan import timing_from
@@ -41,7 +41,6 @@ DRAIN_SECONDS = 20.0
 """How long a stop waits for the job in flight before closing anyway."""
 FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS = 1.0, 60.0
 """The wait after a first failed attempt to reach Telegram, doubling on each to the cap."""
-REMINDERS_JOB = "reminders"
 
 
 async def serve(

@@ -13,6 +13,10 @@ from sqlalchemy.engine import Engine
 JOBS_TABLE = "apscheduler_jobs"
 
 
+SYNC_JOB, REMINDERS_JOB = "sync", "reminders"
+"""The jobs' ids in the job store (the service pauses the reminders until the bot connects)."""
+
+
 def build_scheduler(
     engine: Engine,
     *,
@@ -36,11 +40,11 @@ def build_scheduler(
     start = now.astimezone(zone)
     scheduler.add_job(
         "scheduler.jobs:sync_job", IntervalTrigger(minutes=sync_minutes, timezone=zone),
-        id="sync", name="sincronización del libro", replace_existing=True, next_run_time=start,
+        id=SYNC_JOB, name="sincronización del libro", replace_existing=True, next_run_time=start,
     )  # fmt: skip
     scheduler.add_job(
         "scheduler.jobs:reminder_job", IntervalTrigger(minutes=reminder_minutes, timezone=zone),
-        id="reminders", name="recordatorios", replace_existing=True, next_run_time=start,
+        id=REMINDERS_JOB, name="recordatorios", replace_existing=True, next_run_time=start,
     )  # fmt: skip
     return scheduler
 
